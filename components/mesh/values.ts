@@ -1,0 +1,95 @@
+import { Cluster, INGRESS_NODE_PORTS } from "../cluster";
+import { MeshSettings, Preset } from "../../settings";
+
+/** Where istiod sends traces: an OpenTelemetry extension provider named in meshConfig. */
+export interface TracingProvider {
+    readonly name: string;
+    /** Service FQDN of the collector, e.g. otel-collector.observability.svc.cluster.local */
+    readonly service: string;
+    readonly port: number;
+}
+
+export const ISTIO_NAMESPACE = "istio-system";
+export const INGRESS_NAMESPACE = "istio-ingress";
+export const EGRESS_NAMESPACE = "istio-egress";
+/** Release names; the gateway chart derives the `istio: <name minus istio->` selector label from them. */
+export const releaseNames = {
+    base: "istio-base",
+    istiod: "istiod",
+    cni: "istio-cni",
+    ztunnel: "ztunnel",
+    ingressGateway: "istio-ingressgateway",
+    egressGateway: "istio-egressgateway",
+} as const;
+
+/** The selector label value the gateway chart gives pods of a gateway release. */
+export function gatewaySelector(releaseName: string): string {
+    return releaseName.replace(/^istio-/, "");
+}
+
+/** Replicas as the Istio charts express them: an HPA when the bounds differ, a fixed count otherwise. */
+function scaling(min: number, max: number) {
+    return { autoscale: max > min, min, max };
+}
+
+export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: TracingProvider): Record<string, unknown> {
+    const s = scaling(mesh.istiodReplicas, mesh.istiodMaxReplicas);
+    const meshConfig: Record<string, unknown> = {
+        accessLogFile: "/dev/stdout",
+        accessLogEncoding: "JSON",
+        outboundTrafficPolicy: { mode: mesh.outboundTrafficPolicy },
+        // Applications start only once their sidecar can carry traffic.
+        defaultConfig: { holdApplicationUntilProxyStarts: true },
+    };
+    if (tracing) {
+        meshConfig.enableTracing = true;
+        meshConfig.extensionProviders = [{ name: tracing.name, opentelemetry: { service: tracing.service, port: tracing.port } }];
+        meshConfig.defaultProviders = { tracing: [tracing.name] };
+    }
+    return {
+        ...(mesh.mode === "ambient" ? { profile: "ambient" } : {}),
+        autoscaleEnabled: s.autoscale,
+        autoscaleMin: s.min,
+        autoscaleMax: s.max,
+        replicaCount: s.min,
+        resources: preset.sizing.istiod,
+        // The chart renders the PDB only when more than one replica is guaranteed.
+        pdb: { minAvailable: 1 },
+        global: {
+            defaultPodDisruptionBudget: { enabled: true },
+            logAsJson: true,
+            proxy: { resources: preset.sizing.sidecar },
+            waypoint: { resources: preset.sizing.gateway },
+        },
+        meshConfig,
+    };
+}
+
+export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, preset: Preset, cluster: Pick<Cluster, "loadBalancer">): Record<string, unknown> {
+    const s = scaling(mesh.gatewayReplicas, mesh.gatewayMaxReplicas);
+    // Egress stays inside the cluster; ingress is a NodePort with fixed ports where no load balancer exists.
+    const type = kind === "egress" ? "ClusterIP" : cluster.loadBalancer ? "LoadBalancer" : "NodePort";
+    const nodePort = (port: number) => (type === "NodePort" ? { nodePort: port } : {});
+    return {
+        service: {
+            type,
+            ports: [
+                { name: "status-port", port: 15021, protocol: "TCP", targetPort: 15021 },
+                { name: "http2", port: 80, protocol: "TCP", targetPort: 80, ...nodePort(INGRESS_NODE_PORTS.http) },
+                { name: "https", port: 443, protocol: "TCP", targetPort: 443, ...nodePort(INGRESS_NODE_PORTS.https) },
+            ],
+        },
+        resources: preset.sizing.gateway,
+        autoscaling: { enabled: s.autoscale, minReplicas: s.min, maxReplicas: s.max },
+        replicaCount: s.min,
+        podDisruptionBudget: s.min > 1 ? { minAvailable: 1 } : {},
+    };
+}
+
+export function cniValues(preset: Preset): Record<string, unknown> {
+    return { profile: "ambient", resources: preset.sizing.cni };
+}
+
+export function ztunnelValues(preset: Preset): Record<string, unknown> {
+    return { profile: "ambient", resources: preset.sizing.ztunnel, logAsJson: true };
+}

@@ -1,0 +1,66 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** Stack config as the Pulumi CLI hands it to the program: namespaced keys, string values. */
+export interface StackConfig {
+    readonly stack: string;
+    readonly project: string;
+    readonly config: Record<string, string>;
+    readonly secretKeys: string[];
+}
+
+export class StackFileError extends Error {}
+
+/**
+ * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the CLI does for a program: project defaults,
+ * then stack values; keys without a namespace belong to the project; non-string values become JSON.
+ * Encrypted values cannot be read offline: they become a marked placeholder, still flagged secret.
+ */
+export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
+    const projectFile = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, any> };
+    const project = projectFile.name;
+    const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(stackPath)) {
+        throw new StackFileError(`no stack file ${path.basename(stackPath)}; stacks here: ${listStacks(root).join(", ") || "none"}`);
+    }
+    let stackFile: { config?: Record<string, unknown> } | null;
+    try {
+        stackFile = parse(fs.readFileSync(stackPath, "utf8"));
+    } catch (e) {
+        throw new StackFileError(`${path.basename(stackPath)} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const fullKey = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
+    for (const [key, decl] of Object.entries(projectFile.config ?? {})) {
+        const value = typeof decl === "object" && decl !== null ? decl.value ?? decl.default : decl;
+        if (value !== undefined) config[fullKey(key)] = toConfigString(value);
+    }
+    for (const [key, value] of Object.entries(stackFile?.config ?? {})) {
+        if (isSecure(value)) {
+            config[fullKey(key)] = `plan-placeholder-for-secure-${key}`;
+            secretKeys.push(fullKey(key));
+        } else {
+            config[fullKey(key)] = toConfigString(value);
+        }
+    }
+    return { stack, project, config, secretKeys };
+}
+
+export function listStacks(root = REPO_ROOT): string[] {
+    return fs.readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+function isSecure(value: unknown): boolean {
+    return typeof value === "object" && value !== null && "secure" in value;
+}
+
+function toConfigString(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}

@@ -1,0 +1,42 @@
+/**
+ * Every chart, image and node-image version meshstack deploys, in one place.
+ * Nothing is resolved at deploy time: bumping a version is a reviewed change to this file.
+ */
+
+export interface ChartPin {
+    /** Helm repository URL (https only). */
+    readonly repo: string;
+    readonly chart: string;
+    /** Exact chart version, never a range. */
+    readonly version: string;
+}
+
+/** One Istio version for every Istio chart, so base, istiod, gateways, cni and ztunnel never drift apart. */
+export const ISTIO_VERSION = "1.30.5";
+const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
+
+/** The Kubernetes minor versions Istio 1.30 supports: 1.32 to 1.36. */
+export const MIN_KUBERNETES_MINOR = 32;
+export const MAX_KUBERNETES_MINOR = 36;
+
+export const charts = {
+    istioBase: { repo: ISTIO_REPO, chart: "base", version: ISTIO_VERSION },
+    istiod: { repo: ISTIO_REPO, chart: "istiod", version: ISTIO_VERSION },
+    istioGateway: { repo: ISTIO_REPO, chart: "gateway", version: ISTIO_VERSION },
+    istioCni: { repo: ISTIO_REPO, chart: "cni", version: ISTIO_VERSION },
+    ztunnel: { repo: ISTIO_REPO, chart: "ztunnel", version: ISTIO_VERSION },
+} as const satisfies Record<string, ChartPin>;
+
+/** Gateway API CRDs (not shipped by Istio's base chart; ambient waypoints need them). */
+export const GATEWAY_API_VERSION = "v1.5.1";
+export const gatewayApiCrdsUrl =
+    `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
+
+/** kind release the node image below was built for (older kind binaries cannot run it). */
+export const KIND_VERSION = "v0.33.0";
+/** kind node image, pinned by tag and by the digest kind's release notes publish. */
+export const KIND_NODE_IMAGE =
+    "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0";
+
+/** Default Kubernetes minor version for managed clusters (AKS, EKS) unless a stack overrides it. */
+export const DEFAULT_KUBERNETES_VERSION = "1.35";
