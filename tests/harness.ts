@@ -1,0 +1,55 @@
+import { ProgramRun, RecordedResource, runProgram } from "../tools/mockRuntime";
+import { readStackConfig, StackConfig } from "../tools/stackConfig";
+import { nameOf } from "../tools/graph";
+
+/** Stack config as the CLI would pass it: values keyed without the namespace, non-strings as JSON. */
+export function stackConfig(stack: string, values: Record<string, unknown>, secretKeys: string[] = []): StackConfig {
+    const config: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) {
+        config[`meshstack:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return { stack, project: "meshstack", config, secretKeys: secretKeys.map((k) => `meshstack:${k}`) };
+}
+
+/** Evaluates the program for an ad-hoc stack. */
+export function evaluate(stack: string, values: Record<string, unknown>, secretKeys: string[] = []): Promise<ProgramRun> {
+    return runProgram(stackConfig(stack, values, secretKeys));
+}
+
+/** Evaluates the program with one of the repo's Pulumi.<stack>.yaml files. */
+export function evaluateStackFile(stack: string): Promise<ProgramRun> {
+    return runProgram(readStackConfig(stack));
+}
+
+export function ofType(run: ProgramRun, type: string): RecordedResource[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+/** The one resource with this type and name; throws (failing the test) when there is none or several. */
+export function one(run: ProgramRun, type: string, name: string): RecordedResource {
+    const found = run.resources.filter((r) => r.type === type && r.name === name);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type} named ${name}, found ${found.length}; have: ${run.resources.map((r) => `${r.type}/${r.name}`).join(", ")}`);
+    }
+    return found[0];
+}
+
+/** Names of the resources a resource depends on (explicit dependsOn and inputs), sorted. */
+export function depNames(r: RecordedResource): string[] {
+    return r.dependencies.map(nameOf).sort();
+}
+
+/** The name of the provider resource a resource is created through. */
+export function providerName(r: RecordedResource): string | undefined {
+    return r.provider ? nameOf(r.provider.split("::").slice(0, -1).join("::")) : undefined;
+}
+
+/** Runs fn and returns the message of the error it throws; fails when it does not throw. */
+export async function errorOf(fn: () => unknown): Promise<string> {
+    try {
+        await fn();
+    } catch (e) {
+        return (e as Error).message;
+    }
+    throw new Error("expected an error, but none was thrown");
+}
