@@ -1,5 +1,6 @@
 import { Cluster, INGRESS_NODE_PORTS } from "../cluster";
 import { MeshSettings, Preset } from "../../settings";
+export { EGRESS_NAMESPACE, INGRESS_NAMESPACE, ISTIO_NAMESPACE } from "../names";
 
 /** Where istiod sends traces: an OpenTelemetry extension provider named in meshConfig. */
 export interface TracingProvider {
@@ -9,9 +10,6 @@ export interface TracingProvider {
     readonly port: number;
 }
 
-export const ISTIO_NAMESPACE = "istio-system";
-export const INGRESS_NAMESPACE = "istio-ingress";
-export const EGRESS_NAMESPACE = "istio-egress";
 /** Release names; the gateway chart derives the `istio: <name minus istio->` selector label from them. */
 export const releaseNames = {
     base: "istio-base",
