@@ -61,6 +61,7 @@ export function buildCluster(v: Values, env: Env, stack: string, keysOfKind: (ki
     const problems = v.problems;
     const kind = v.get<ClusterKind>("cluster.kind");
     if (kind === undefined) {
+        if (v.isRejected("cluster.kind")) return undefined;
         problems.push(`${keyName("cluster.kind")} is required for environment ${env}; use one of: ${CLUSTER_KINDS.join(", ")} (pulumi config set cluster.kind <kind>)`);
         return undefined;
     }
@@ -114,7 +115,8 @@ export function defaultClusterName(stack: string): string {
 function buildExisting(v: Values): ExistingClusterSettings {
     const content = v.get<string>("existing.kubeconfig");
     const path = v.get<string>("existing.kubeconfigPath");
-    if ((content === undefined) === (path === undefined)) {
+    const offered = content !== undefined || path !== undefined || v.isRejected("existing.kubeconfig") || v.isRejected("existing.kubeconfigPath");
+    if ((content !== undefined && path !== undefined) || !offered) {
         v.problems.push(content === undefined
             ? `${keyName("existing.kubeconfig")} or ${keyName("existing.kubeconfigPath")} is required when cluster.kind is "existing"; set one: pulumi config set existing.kubeconfigPath ~/.kube/config`
             : `${keyName("existing.kubeconfig")} and ${keyName("existing.kubeconfigPath")} are both set; keep only one`);
@@ -132,7 +134,7 @@ function buildExisting(v: Values): ExistingClusterSettings {
 
 function required<T>(v: Values, key: string, kind: ClusterKind, example: string): T {
     const value = v.get<T>(key);
-    if (value === undefined) {
+    if (value === undefined && !v.isRejected(key)) {
         v.problems.push(`${keyName(key)} is required when cluster.kind is "${kind}"; set it: pulumi config set ${key} ${example}`);
     }
     return value as T;

@@ -17,6 +17,7 @@ export type Parsed = string | number | boolean | readonly string[] | unknown;
  */
 export class Values {
     private readonly parsed = new Map<string, Parsed>();
+    private readonly rejected = new Set<string>();
 
     constructor(
         private readonly specs: ReadonlyMap<string, KeySpec>,
@@ -31,11 +32,13 @@ export class Values {
                 continue;
             }
             if (spec.secret && !raw.secretKeys.has(key)) {
+                this.rejected.add(key);
                 problems.push(`${keyName(key)} is stored in plaintext; store it as a secret: pulumi config rm ${key} && pulumi config set --secret ${key} < <file>`);
                 continue;
             }
             const result = parseValue(spec, value);
             if (result instanceof Problem) {
+                this.rejected.add(key);
                 problems.push(result.message);
             } else {
                 this.parsed.set(key, result);
@@ -46,6 +49,11 @@ export class Values {
     /** True when the stack file (not a preset) sets the key, validly. */
     isSet(key: string): boolean {
         return this.parsed.has(key);
+    }
+
+    /** True when the stack file sets the key but its value was rejected (already reported). */
+    isRejected(key: string): boolean {
+        return this.rejected.has(key);
     }
 
     /** The stack's value, else the preset default, else undefined. */

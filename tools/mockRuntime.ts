@@ -43,7 +43,14 @@ export async function runProgram(stack: StackConfig): Promise<ProgramRun> {
             delete require.cache[id];
         }
     }
-    const program = require(path.join(REPO_ROOT, "index")) as Record<string, unknown>;
+    let program: Record<string, unknown>;
+    try {
+        program = require(path.join(REPO_ROOT, "index"));
+    } catch (e) {
+        // Let registrations already under way land, so callers can see what was created before the error.
+        await settingsModule().waitForRPCs();
+        throw Object.assign(e as Error, { recorded: resources });
+    }
     const outputs: Record<string, unknown> = {};
     const secretOutputs = new Set<string>();
     for (const [key, value] of Object.entries(program)) {
