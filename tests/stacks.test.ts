@@ -34,6 +34,7 @@ describe("dev stack (kind, sidecar)", () => {
         assert.strictEqual(create.inputs.environment.KIND_CLUSTER, "meshstack-dev");
         assert.ok(create.inputs.environment.KIND_CONFIG.includes(`image: ${KIND_NODE_IMAGE}`));
         assert.strictEqual(create.protect, false);
+        assert.strictEqual(create.deleteBeforeReplace, true);
         const read = one(run, "command:local:Command", "cluster-kubeconfig");
         assert.strictEqual(read.inputs.create, 'kind get kubeconfig --name "$KIND_CLUSTER"');
         assert.deepStrictEqual(depNames(read), ["cluster-create"]);

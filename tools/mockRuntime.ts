@@ -14,6 +14,7 @@ export interface RecordedResource {
     readonly provider?: string;
     readonly dependencies: string[];
     readonly protect: boolean;
+    readonly deleteBeforeReplace: boolean;
     /** Inputs as the program sent them; secrets keep the SDK's secret wrapper. */
     readonly inputs: Record<string, any>;
     readonly outputs: Record<string, any>;
@@ -94,6 +95,7 @@ function record(into: RecordedResource[]): void {
                     provider: req.getProvider() || undefined,
                     dependencies: isRead ? [] : req.getDependenciesList(),
                     protect: isRead ? false : Boolean(req.getProtect()),
+                    deleteBeforeReplace: isRead ? false : Boolean(req.getDeletebeforereplace()),
                     inputs: rpc.deserializeProperties(isRead ? req.getProperties() : req.getObject(), true),
                     outputs: rpc.deserializeProperties(isRead ? resp.getProperties() : resp.getObject(), true),
                 });

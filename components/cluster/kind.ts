@@ -50,7 +50,8 @@ export class KindCluster extends pulumi.ComponentResource implements Cluster {
             delete: `kind delete cluster --name "$KIND_CLUSTER"`,
             environment: { KIND_CONFIG: config, KIND_CLUSTER: args.clusterName },
             triggers: [config],
-        }, { parent: this, protect: args.protect });
+            // kind cluster names are unique: a changed config must delete the old cluster before creating the new one.
+        }, { parent: this, protect: args.protect, deleteBeforeReplace: true });
         const read = new command.local.Command(`${name}-kubeconfig`, {
             create: `kind get kubeconfig --name "$KIND_CLUSTER"`,
             environment: { KIND_CLUSTER: args.clusterName },
