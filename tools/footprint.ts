@@ -123,14 +123,14 @@ export function parseMemory(q: string): number {
     return Number(m[1]) * MEMORY_UNITS[m[2]];
 }
 
-export const formatCpu = (millicores: number): string => `${(millicores / 1000).toFixed(2)} CPU`;
+export const formatCpu = (millicores: number): string => `${(millicores / 1000).toFixed(3)} CPU`;
 export const formatMemory = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 
 /** The plan's footprint section: requests per release, the total and, for dev, the budget. */
 export function renderFootprint(fp: Footprint, environment: unknown): string[] {
     const width = Math.max(...fp.releases.map((r) => r.release.length), "total".length);
     const row = (name: string, cpu: number, memory: number, note = "") =>
-        `  ${name.padEnd(width)}  ${formatCpu(cpu).padStart(9)}  ${formatMemory(memory).padStart(9)}${note}`;
+        `  ${name.padEnd(width)}  ${formatCpu(cpu).padStart(10)}  ${formatMemory(memory).padStart(9)}${note}`;
     const perNode = fp.releases.reduce((s, r) => ({ cpu: s.cpu + r.perNode.cpu, memory: s.memory + r.perNode.memory }), { cpu: 0, memory: 0 });
     const lines = [
         "Resource requests (DaemonSets counted for one node):",
