@@ -1,12 +1,21 @@
 import { createCluster } from "./components/cluster";
 import { IstioMesh } from "./components/mesh/istio";
+import { TRACING_PROVIDER_NAME } from "./components/names";
+import { COLLECTOR, fqdn } from "./components/observability/names";
+import { ObservabilityStack } from "./components/observability/stack";
 import { readSettings } from "./settings";
 import { ISTIO_VERSION } from "./versions";
 
-// settings -> cluster -> mesh -> outputs. Settings are validated before any resource exists.
+// settings -> cluster -> mesh -> observability -> outputs. Settings are validated before any resource exists.
 const settings = readSettings();
 const cluster = createCluster("cluster", settings);
-const mesh = new IstioMesh("mesh", { settings, cluster }, { dependsOn: [] });
+const mesh = new IstioMesh("mesh", {
+    settings,
+    cluster,
+    // The collector's name is fixed, so istiod needs no dependency on its release to point at it.
+    tracing: { name: TRACING_PROVIDER_NAME, service: fqdn(COLLECTOR.service), port: COLLECTOR.otlpGrpc },
+}, { dependsOn: [] });
+const observability = new ObservabilityStack("observability", { settings, cluster, mesh });
 
 export const environment = settings.environment;
 export const clusterName = cluster.name;
@@ -14,3 +23,6 @@ export const kubeconfig = cluster.kubeconfig;
 export const meshMode = settings.mesh.mode;
 export const istioVersion = ISTIO_VERSION;
 export const istioRootNamespace = mesh.rootNamespace;
+export const urls = observability.urls;
+export const portForward = observability.portForward;
+export const ingressGateway = observability.ingressGateway;

@@ -25,6 +25,13 @@ export const charts = {
     istioGateway: { repo: ISTIO_REPO, chart: "gateway", version: ISTIO_VERSION },
     istioCni: { repo: ISTIO_REPO, chart: "cni", version: ISTIO_VERSION },
     ztunnel: { repo: ISTIO_REPO, chart: "ztunnel", version: ISTIO_VERSION },
+    kubePrometheusStack: { repo: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "88.5.3" },
+    // The OSS Loki chart moved to the community repo; grafana/helm-charts' loki is the enterprise one.
+    loki: { repo: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0" },
+    alloy: { repo: "https://grafana.github.io/helm-charts", chart: "alloy", version: "1.11.1" },
+    jaeger: { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "4.11.1" },
+    otelCollector: { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-collector", version: "0.170.0" },
+    kiali: { repo: "https://kiali.org/helm-charts", chart: "kiali-server", version: "2.29.0" },
 } as const satisfies Record<string, ChartPin>;
 
 /** Gateway API CRDs (not shipped by Istio's base chart; ambient waypoints need them). */
@@ -40,3 +47,10 @@ export const KIND_NODE_IMAGE =
 
 /** Default Kubernetes minor version for managed clusters (AKS, EKS) unless a stack overrides it. */
 export const DEFAULT_KUBERNETES_VERSION = "1.35";
+
+/**
+ * The collector chart requires an image. The k8s distribution has OTLP, spanmetrics, tail sampling and the
+ * loadbalancing exporter, but no Prometheus exporters (span metrics are pushed over OTLP). 0.158.0 is the
+ * chart's appVersion.
+ */
+export const COLLECTOR_IMAGE = { repository: "otel/opentelemetry-collector-k8s", tag: "0.158.0" } as const;

@@ -3,12 +3,14 @@ import { buildCluster, ClusterSettings } from "./cluster";
 import { keyName, NS, SettingsError, shown } from "./errors";
 import { clusterKeys, ClusterKind, Env, ENVIRONMENTS, KeySpec, meshKeys } from "./keys";
 import { buildMesh, MeshSettings } from "./mesh";
+import { buildObservability, observabilityKeys, ObservabilitySettings } from "./observability";
 import { Preset, presets } from "./presets";
 import { RawConfig, Values } from "./values";
 
 export { SettingsError } from "./errors";
 export type { ClusterSettings } from "./cluster";
 export type { MeshSettings } from "./mesh";
+export type { ObservabilitySettings, ObservabilityPreset } from "./observability";
 export type { Preset, Resources } from "./presets";
 
 /** Every stack setting, typed and validated. Read once, before any resource exists. */
@@ -19,10 +21,11 @@ export interface Settings {
     readonly preset: Preset;
     readonly cluster: ClusterSettings;
     readonly mesh: MeshSettings;
+    readonly observability: ObservabilitySettings;
 }
 
 /** The whole key table: what Pulumi.yaml declares and what a stack file may set. */
-export const allKeys: readonly KeySpec[] = [...clusterKeys, ...meshKeys];
+export const allKeys: readonly KeySpec[] = [...clusterKeys, ...meshKeys, ...observabilityKeys];
 const specs = new Map(allKeys.map((s) => [s.key, s]));
 
 /**
@@ -39,10 +42,11 @@ export function loadSettings(raw: RawConfig, project: string, stack: string): Se
     }
     const cluster = buildCluster(values, environment, stack, keysOfClusterKind);
     const mesh = buildMesh(values);
+    const observability = buildObservability(values);
     if (problems.length > 0 || cluster === undefined) {
         throw new SettingsError(problems);
     }
-    return { project, stack, environment, preset, cluster, mesh };
+    return { project, stack, environment, preset, cluster, mesh, observability };
 }
 
 /** Reads this stack's `meshstack:` config from the Pulumi runtime and validates it. */

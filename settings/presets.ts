@@ -1,4 +1,5 @@
 import { ClusterKind, Env, MeshMode, OutboundPolicy } from "./keys";
+import type { JaegerStorage, LokiStorage, ObservabilityPreset } from "./observability";
 
 /** CPU and memory of one container, in Kubernetes quantity strings. */
 export interface Resources {
@@ -36,6 +37,10 @@ export interface Preset {
         readonly "mesh.istiodMaxReplicas": number;
         readonly "mesh.gatewayReplicas": number;
         readonly "mesh.gatewayMaxReplicas": number;
+        readonly "observability.retention": string;
+        readonly "observability.persistence": boolean;
+        readonly "observability.lokiStorage": LokiStorage;
+        readonly "observability.jaegerStorage": JaegerStorage;
     };
     readonly sizing: {
         readonly istiod: Resources;
@@ -44,6 +49,7 @@ export interface Preset {
         readonly cni: Resources;
         readonly ztunnel: Resources;
     };
+    readonly observability: ObservabilityPreset;
     /** Helm waits this long for a release's resources to become ready. */
     readonly helmTimeoutSeconds: number;
     /** Roll a failed release back instead of leaving it half-installed. */
@@ -86,6 +92,10 @@ export const presets: Record<Env, Preset> = {
             "mesh.istiodMaxReplicas": 1,
             "mesh.gatewayReplicas": 1,
             "mesh.gatewayMaxReplicas": 1,
+            "observability.retention": "2d",
+            "observability.persistence": false,
+            "observability.lokiStorage": "filesystem",
+            "observability.jaegerStorage": "memory",
         },
         // Sized so the whole platform fits one laptop kind node.
         sizing: {
@@ -94,6 +104,33 @@ export const presets: Record<Env, Preset> = {
             sidecar: res("10m", "40Mi", "200m", "128Mi"),
             cni: res("10m", "32Mi", "100m", "128Mi"),
             ztunnel: res("50m", "64Mi", "500m", "256Mi"),
+        },
+        observability: {
+            anonymousAccess: true,
+            replicas: { grafana: 1, collector: 1, alertmanager: 1, loki: 1 },
+            volumes: { prometheus: "5Gi", alertmanager: "1Gi", loki: "5Gi", jaeger: "5Gi" },
+            jaegerMaxTraces: 20000,
+            alerts: { p99LatencyMs: 2000, errorRatio: 0.1, droppedSpansPerSecond: 10, for: "10m" },
+            // The whole dev platform (Istio included) requests at most 2.5 CPU and 5 GiB (tests/footprint.test.ts).
+            sizing: {
+                prometheus: res("200m", "512Mi", "1", "1536Mi"),
+                alertmanager: res("10m", "32Mi", "100m", "128Mi"),
+                configReloader: res("10m", "24Mi", "50m", "64Mi"),
+                operator: res("50m", "64Mi", "200m", "256Mi"),
+                webhookJob: res("10m", "32Mi", "100m", "64Mi"),
+                kubeStateMetrics: res("10m", "48Mi", "100m", "128Mi"),
+                nodeExporter: res("10m", "24Mi", "100m", "64Mi"),
+                grafana: res("100m", "192Mi", "500m", "512Mi"),
+                grafanaSidecar: res("10m", "48Mi", "100m", "128Mi"),
+                grafanaDownload: res("10m", "16Mi", "100m", "64Mi"),
+                loki: res("100m", "256Mi", "1", "1Gi"),
+                alloy: res("50m", "96Mi", "500m", "256Mi"),
+                alloyReloader: res("5m", "16Mi", "50m", "32Mi"),
+                collector: res("50m", "128Mi", "500m", "512Mi"),
+                sampler: res("50m", "128Mi", "500m", "512Mi"),
+                jaeger: res("50m", "128Mi", "500m", "512Mi"),
+                kiali: res("20m", "96Mi", "500m", "512Mi"),
+            },
         },
         helmTimeoutSeconds: 600,
         atomicReleases: false,
@@ -113,6 +150,10 @@ export const presets: Record<Env, Preset> = {
             "mesh.istiodMaxReplicas": 3,
             "mesh.gatewayReplicas": 2,
             "mesh.gatewayMaxReplicas": 3,
+            "observability.retention": "7d",
+            "observability.persistence": true,
+            "observability.lokiStorage": "filesystem",
+            "observability.jaegerStorage": "badger",
         },
         sizing: {
             istiod: res("250m", "512Mi", "1", "1Gi"),
@@ -120,6 +161,33 @@ export const presets: Record<Env, Preset> = {
             sidecar: res("50m", "64Mi", "1", "512Mi"),
             cni: res("50m", "64Mi", "200m", "256Mi"),
             ztunnel: res("100m", "128Mi", "1", "512Mi"),
+        },
+        observability: {
+            anonymousAccess: false,
+            tailSampling: { slowTraceMs: 1000, baselinePercent: 20 },
+            replicas: { grafana: 2, collector: 2, alertmanager: 2, loki: 3 },
+            volumes: { prometheus: "20Gi", alertmanager: "1Gi", loki: "20Gi", jaeger: "20Gi" },
+            jaegerMaxTraces: 50000,
+            alerts: { p99LatencyMs: 1500, errorRatio: 0.05, droppedSpansPerSecond: 1, for: "10m" },
+            sizing: {
+                prometheus: res("500m", "2Gi", "2", "4Gi"),
+                alertmanager: res("20m", "64Mi", "200m", "256Mi"),
+                configReloader: res("10m", "32Mi", "100m", "64Mi"),
+                operator: res("100m", "128Mi", "500m", "512Mi"),
+                webhookJob: res("10m", "32Mi", "100m", "64Mi"),
+                kubeStateMetrics: res("20m", "64Mi", "200m", "256Mi"),
+                nodeExporter: res("20m", "32Mi", "200m", "128Mi"),
+                grafana: res("200m", "256Mi", "1", "1Gi"),
+                grafanaSidecar: res("20m", "64Mi", "200m", "256Mi"),
+                grafanaDownload: res("20m", "32Mi", "200m", "128Mi"),
+                loki: res("250m", "512Mi", "2", "2Gi"),
+                alloy: res("100m", "128Mi", "1", "512Mi"),
+                alloyReloader: res("10m", "32Mi", "100m", "64Mi"),
+                collector: res("100m", "256Mi", "1", "1Gi"),
+                sampler: res("200m", "512Mi", "1", "1Gi"),
+                jaeger: res("250m", "512Mi", "1", "2Gi"),
+                kiali: res("50m", "128Mi", "1", "1Gi"),
+            },
         },
         helmTimeoutSeconds: 900,
         atomicReleases: true,
@@ -140,6 +208,10 @@ export const presets: Record<Env, Preset> = {
             "mesh.istiodMaxReplicas": 5,
             "mesh.gatewayReplicas": 2,
             "mesh.gatewayMaxReplicas": 5,
+            "observability.retention": "15d",
+            "observability.persistence": true,
+            "observability.lokiStorage": "s3",
+            "observability.jaegerStorage": "badger",
         },
         sizing: {
             istiod: res("500m", "2Gi", "2", "4Gi"),
@@ -147,6 +219,33 @@ export const presets: Record<Env, Preset> = {
             sidecar: res("100m", "128Mi", "2", "1Gi"),
             cni: res("100m", "100Mi", "500m", "512Mi"),
             ztunnel: res("200m", "512Mi", "2", "1Gi"),
+        },
+        observability: {
+            anonymousAccess: false,
+            tailSampling: { slowTraceMs: 500, baselinePercent: 5 },
+            replicas: { grafana: 2, collector: 2, alertmanager: 2, loki: 3 },
+            volumes: { prometheus: "100Gi", alertmanager: "2Gi", loki: "50Gi", jaeger: "100Gi" },
+            jaegerMaxTraces: 100000,
+            alerts: { p99LatencyMs: 1000, errorRatio: 0.05, droppedSpansPerSecond: 0, for: "5m" },
+            sizing: {
+                prometheus: res("1", "4Gi", "2", "8Gi"),
+                alertmanager: res("50m", "128Mi", "200m", "256Mi"),
+                configReloader: res("20m", "32Mi", "100m", "64Mi"),
+                operator: res("100m", "128Mi", "500m", "512Mi"),
+                webhookJob: res("10m", "32Mi", "100m", "64Mi"),
+                kubeStateMetrics: res("50m", "128Mi", "200m", "256Mi"),
+                nodeExporter: res("50m", "64Mi", "200m", "128Mi"),
+                grafana: res("250m", "512Mi", "1", "1Gi"),
+                grafanaSidecar: res("50m", "64Mi", "200m", "256Mi"),
+                grafanaDownload: res("20m", "32Mi", "200m", "128Mi"),
+                loki: res("500m", "1Gi", "2", "4Gi"),
+                alloy: res("100m", "256Mi", "1", "512Mi"),
+                alloyReloader: res("10m", "32Mi", "100m", "64Mi"),
+                collector: res("200m", "512Mi", "1", "1Gi"),
+                sampler: res("500m", "1Gi", "2", "2Gi"),
+                jaeger: res("500m", "1Gi", "2", "4Gi"),
+                kiali: res("100m", "256Mi", "1", "1Gi"),
+            },
         },
         helmTimeoutSeconds: 1200,
         atomicReleases: true,

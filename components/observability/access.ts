@@ -1,0 +1,71 @@
+import { Cluster, INGRESS_NODE_PORTS } from "../cluster";
+import { OBSERVABILITY_NAMESPACE } from "../names";
+import { ObservabilitySettings } from "../../settings";
+import { ALERTMANAGER, fqdn, GRAFANA, JAEGER, KIALI, PROMETHEUS } from "./names";
+
+/** The UIs the stack exposes: their service, port, laptop port for port-forward and path. */
+export const UIS = {
+    grafana: { service: GRAFANA.service, port: GRAFANA.port, localPort: 3000, path: "" },
+    prometheus: { service: PROMETHEUS.service, port: PROMETHEUS.port, localPort: PROMETHEUS.port, path: "" },
+    alertmanager: { service: ALERTMANAGER.service, port: ALERTMANAGER.port, localPort: ALERTMANAGER.port, path: "" },
+    jaeger: { service: JAEGER.service, port: JAEGER.ui, localPort: JAEGER.ui, path: "" },
+    kiali: { service: KIALI.service, port: KIALI.port, localPort: KIALI.port, path: KIALI.webRoot },
+} as const;
+export type UiName = keyof typeof UIS;
+export const UI_NAMES = Object.keys(UIS) as UiName[];
+
+/** The Istio Gateway the UIs share, in the observability namespace. */
+export const UI_GATEWAY = "observability-ui";
+
+/**
+ * How people reach the UIs. With an ingress domain and TLS secret: https through the ingress gateway
+ * (on a cluster without load balancer, through the laptop's https port). Otherwise nothing is exposed:
+ * `kubectl port-forward` to localhost.
+ */
+export type Access =
+    | { readonly mode: "gateway"; readonly urls: Record<UiName, string>; readonly hosts: Record<UiName, string>; readonly tlsSecretName: string; readonly portForward: string[] }
+    | { readonly mode: "port-forward"; readonly urls: Record<UiName, string>; readonly portForward: string[] };
+
+function perUi<T>(f: (name: UiName) => T): Record<UiName, T> {
+    return Object.fromEntries(UI_NAMES.map((n) => [n, f(n)])) as Record<UiName, T>;
+}
+
+export function access(obs: ObservabilitySettings, cluster: Pick<Cluster, "loadBalancer" | "localIngress">): Access {
+    const ingress = obs.ingress;
+    if (ingress !== undefined) {
+        const port = cluster.loadBalancer ? "" : `:${cluster.localIngress?.httpsPort ?? INGRESS_NODE_PORTS.https}`;
+        const hosts = perUi((n) => `${n}.${ingress.domain}`);
+        return {
+            mode: "gateway",
+            hosts,
+            urls: perUi((n) => `https://${hosts[n]}${port}${UIS[n].path}`),
+            tlsSecretName: ingress.tlsSecretName,
+            portForward: [],
+        };
+    }
+    return {
+        mode: "port-forward",
+        urls: perUi((n) => `http://localhost:${UIS[n].localPort}${UIS[n].path}`),
+        portForward: UI_NAMES.map((n) => `kubectl -n ${OBSERVABILITY_NAMESPACE} port-forward svc/${UIS[n].service} ${UIS[n].localPort}:${UIS[n].port}`),
+    };
+}
+
+/** HTTPS with the given certificate on 443, and a redirect to it on 80, for every UI host. */
+export function uiGatewaySpec(selector: string, hosts: string[], tlsSecretName: string): Record<string, unknown> {
+    return {
+        selector: { istio: selector },
+        servers: [
+            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName: tlsSecretName } },
+            { port: { number: 80, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
+        ],
+    };
+}
+
+/** Routes one UI host on the shared Gateway to the UI's service. */
+export function uiVirtualServiceSpec(name: UiName, host: string): Record<string, unknown> {
+    return {
+        hosts: [host],
+        gateways: [`${OBSERVABILITY_NAMESPACE}/${UI_GATEWAY}`],
+        http: [{ route: [{ destination: { host: fqdn(UIS[name].service), port: { number: UIS[name].port } } }] }],
+    };
+}

@@ -1,0 +1,115 @@
+import { Settings } from "../../settings";
+import { ISTIO_VERSION } from "../../versions";
+import { DATASOURCE_UIDS, GRAFANA, GRAFANA_ADMIN_SECRET, JAEGER, LOKI, PROMETHEUS, serviceUrl } from "./names";
+
+/** Istio's dashboards, straight from the Istio release that runs (titles are what Kiali links to). */
+export const ISTIO_DASHBOARDS = {
+    "istio-mesh": { file: "istio-mesh-dashboard.gen.json", title: "Istio Mesh Dashboard" },
+    "istio-service": { file: "istio-service-dashboard.json", title: "Istio Service Dashboard" },
+    "istio-workload": { file: "istio-workload-dashboard.json", title: "Istio Workload Dashboard" },
+    "istio-performance": { file: "istio-performance-dashboard.json", title: "Istio Performance Dashboard" },
+    "istio-control-plane": { file: "pilot-dashboard.gen.json", title: "Istio Control Plane Dashboard" },
+} as const;
+const ZTUNNEL_DASHBOARD = { file: "ztunnel-dashboard.gen.json", title: "Istio Ztunnel Dashboard" } as const;
+
+/** Grafana's admin user name; the password only ever lives in the GRAFANA_ADMIN_SECRET Secret. */
+export const GRAFANA_ADMIN_USER = "admin";
+
+function dashboardUrl(file: string): string {
+    return `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/manifests/addons/dashboards/${file}`;
+}
+
+/** Loki and Jaeger datasources with trace <-> logs <-> metrics links. Prometheus comes from the chart's sidecar. */
+export function grafanaDatasources(): Record<string, unknown>[] {
+    return [
+        {
+            name: "Loki",
+            type: "loki",
+            uid: DATASOURCE_UIDS.loki,
+            access: "proxy",
+            url: serviceUrl(LOKI.service, LOKI.port),
+            jsonData: {
+                derivedFields: [{
+                    name: "TraceID",
+                    datasourceUid: DATASOURCE_UIDS.jaeger,
+                    matcherRegex: "\"?trace_?[iI][dD]\"?[=:]\\s*\"?(\\w+)",
+                    // $$ keeps Grafana's provisioning from reading ${__value.raw} as an environment variable.
+                    url: "$${__value.raw}",
+                    urlDisplayLabel: "View trace",
+                }],
+            },
+        },
+        {
+            name: "Jaeger",
+            type: "jaeger",
+            uid: DATASOURCE_UIDS.jaeger,
+            access: "proxy",
+            url: serviceUrl(JAEGER.service, JAEGER.ui),
+            jsonData: {
+                tracesToLogsV2: {
+                    datasourceUid: DATASOURCE_UIDS.loki,
+                    spanStartTimeShift: "-5m",
+                    spanEndTimeShift: "5m",
+                    filterByTraceID: true,
+                    filterBySpanID: false,
+                    tags: [{ key: "k8s.namespace.name", value: "namespace" }, { key: "k8s.pod.name", value: "pod" }],
+                },
+                tracesToMetrics: {
+                    datasourceUid: DATASOURCE_UIDS.prometheus,
+                    spanStartTimeShift: "-5m",
+                    spanEndTimeShift: "5m",
+                    tags: [{ key: "service.name", value: "service_name" }],
+                    queries: [
+                        { name: "Request rate", query: "sum(rate(traces_span_metrics_calls_total{$$__tags}[5m]))" },
+                        { name: "Error rate", query: "sum(rate(traces_span_metrics_calls_total{$$__tags,status_code=\"STATUS_CODE_ERROR\"}[5m]))" },
+                        { name: "P99 latency", query: "histogram_quantile(0.99, sum by (le) (rate(traces_span_metrics_duration_milliseconds_bucket{$$__tags}[5m])))" },
+                    ],
+                },
+                nodeGraph: { enabled: true },
+            },
+        },
+    ];
+}
+
+/** Values of kube-prometheus-stack's Grafana subchart. `rootUrl` is where browsers reach Grafana. */
+export function grafanaValues(settings: Settings, rootUrl: string): Record<string, unknown> {
+    const obs = settings.preset.observability;
+    const dashboards: Record<string, { url: string }> = Object.fromEntries(
+        Object.entries(ISTIO_DASHBOARDS).map(([key, d]) => [key, { url: dashboardUrl(d.file) }]));
+    if (settings.mesh.mode === "ambient") {
+        dashboards["istio-ztunnel"] = { url: dashboardUrl(ZTUNNEL_DASHBOARD.file) };
+    }
+    return {
+        fullnameOverride: GRAFANA.service,
+        replicas: obs.replicas.grafana,
+        podDisruptionBudget: obs.replicas.grafana > 1 ? { minAvailable: 1 } : {},
+        resources: obs.sizing.grafana,
+        service: { port: GRAFANA.port },
+        admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: GRAFANA_ADMIN_SECRET.userKey, passwordKey: GRAFANA_ADMIN_SECRET.passwordKey },
+        "grafana.ini": {
+            server: { root_url: rootUrl },
+            "auth.anonymous": obs.anonymousAccess ? { enabled: true, org_role: "Viewer" } : { enabled: false },
+        },
+        sidecar: {
+            resources: obs.sizing.grafanaSidecar,
+            datasources: {
+                uid: DATASOURCE_UIDS.prometheus,
+                isDefaultDatasource: true,
+                url: serviceUrl(PROMETHEUS.service, PROMETHEUS.port),
+                exemplarTraceIdDestinations: { datasourceUid: DATASOURCE_UIDS.jaeger, traceIdLabelName: "trace_id" },
+            },
+        },
+        additionalDataSources: grafanaDatasources(),
+        downloadDashboards: { resources: obs.sizing.grafanaDownload },
+        dashboardProviders: {
+            "dashboardproviders.yaml": {
+                apiVersion: 1,
+                providers: [{
+                    name: "istio", orgId: 1, folder: "Istio", type: "file", disableDeletion: false, editable: false,
+                    options: { path: "/var/lib/grafana/dashboards/istio" },
+                }],
+            },
+        },
+        dashboards: { istio: dashboards },
+    };
+}

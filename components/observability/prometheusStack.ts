@@ -1,0 +1,80 @@
+import { Settings } from "../../settings";
+import { grafanaValues } from "./grafana";
+import { ALERTMANAGER, KPS, PROMETHEUS } from "./names";
+
+/** A ReadWriteOnce claim template in the shape the Prometheus operator and the charts take it. */
+export function volumeClaim(settings: Settings, size: string): Record<string, unknown> {
+    const storageClass = settings.observability.storageClass;
+    return {
+        volumeClaimTemplate: {
+            spec: {
+                ...(storageClass !== undefined ? { storageClassName: storageClass } : {}),
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: size } },
+            },
+        },
+    };
+}
+
+/** Subchart names, fixed so their services and pods read the same in every stack. */
+export const KSM_FULLNAME = "kube-state-metrics";
+export const NODE_EXPORTER_FULLNAME = "node-exporter";
+
+/**
+ * kube-prometheus-stack: operator, Prometheus, Alertmanager, Grafana, kube-state-metrics, node-exporter.
+ * Prometheus picks up every ServiceMonitor, PodMonitor and PrometheusRule in the cluster (not only the
+ * release-labelled ones) and takes OTLP pushes, which is how the collector delivers span metrics.
+ */
+export function prometheusStackValues(settings: Settings, grafanaRootUrl: string): Record<string, unknown> {
+    const obs = settings.preset.observability;
+    const sizing = obs.sizing;
+    const persistent = settings.observability.persistence;
+    return {
+        fullnameOverride: KPS.fullname,
+        crds: { enabled: true },
+        // Managed control planes hide these components; on kind they listen on localhost only.
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        kubeProxy: { enabled: false },
+        defaultRules: {
+            rules: { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false },
+        },
+        prometheusOperator: {
+            resources: sizing.operator,
+            // Sets the config-reloader sidecar of every Prometheus and Alertmanager pod (0 = unset otherwise).
+            prometheusConfigReloader: { resources: sizing.configReloader },
+            admissionWebhooks: { patch: { resources: sizing.webhookJob } },
+        },
+        prometheus: {
+            service: { port: PROMETHEUS.port },
+            prometheusSpec: {
+                replicas: 1,
+                retention: settings.observability.retention,
+                resources: sizing.prometheus,
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                probeSelectorNilUsesHelmValues: false,
+                scrapeConfigSelectorNilUsesHelmValues: false,
+                enableOTLPReceiver: true,
+                // Span metrics come from several collector pods: their pod name keeps the series apart.
+                otlp: { promoteResourceAttributes: ["collector.instance", "k8s.namespace.name"] },
+                // Exemplars carry trace ids from span metrics to Jaeger.
+                enableFeatures: ["exemplar-storage"],
+                storageSpec: persistent ? volumeClaim(settings, obs.volumes.prometheus) : {},
+            },
+        },
+        alertmanager: {
+            service: { port: ALERTMANAGER.port },
+            alertmanagerSpec: {
+                replicas: obs.replicas.alertmanager,
+                resources: sizing.alertmanager,
+                storage: persistent ? volumeClaim(settings, obs.volumes.alertmanager) : {},
+            },
+        },
+        "kube-state-metrics": { fullnameOverride: KSM_FULLNAME, resources: sizing.kubeStateMetrics },
+        "prometheus-node-exporter": { fullnameOverride: NODE_EXPORTER_FULLNAME, resources: sizing.nodeExporter },
+        grafana: grafanaValues(settings, grafanaRootUrl),
+    };
+}

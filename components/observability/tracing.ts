@@ -1,0 +1,204 @@
+import { Settings } from "../../settings";
+import type { Resources } from "../../settings";
+import { COLLECTOR_IMAGE } from "../../versions";
+import { COLLECTOR, fqdn, JAEGER, PROMETHEUS, SAMPLER, serviceUrl } from "./names";
+import { volumeClaim } from "./prometheusStack";
+
+/** Where the collector sends traces (Jaeger's OTLP gRPC port) and span metrics (Prometheus's OTLP receiver). */
+export const JAEGER_OTLP_ENDPOINT = `${fqdn(JAEGER.service)}:${JAEGER.otlpGrpc}`;
+export const PROMETHEUS_OTLP_ENDPOINT = serviceUrl(PROMETHEUS.service, PROMETHEUS.port, "/api/v1/otlp");
+/** The sampling tier's headless service: the load balancer resolves every sampler pod from it. */
+export const SAMPLER_ENDPOINT = fqdn(SAMPLER.service);
+
+const otlpReceiver = {
+    otlp: {
+        protocols: {
+            grpc: { endpoint: `\${env:MY_POD_IP}:${COLLECTOR.otlpGrpc}` },
+            http: { endpoint: `\${env:MY_POD_IP}:${COLLECTOR.otlpHttp}` },
+        },
+    },
+    // The chart's default receivers; the mesh speaks OTLP only.
+    jaeger: null,
+    zipkin: null,
+    prometheus: null,
+};
+
+const memoryLimiter = { check_interval: "5s", limit_percentage: 80, spike_limit_percentage: 25 };
+
+/** Spans -> RED metrics, pushed to Prometheus over OTLP; pods are told apart by a collector.instance attribute. */
+const spanMetrics = {
+    connectors: {
+        spanmetrics: {
+            namespace: "traces.span.metrics",
+            histogram: { explicit: { buckets: ["5ms", "10ms", "25ms", "50ms", "100ms", "250ms", "500ms", "1s", "2.5s", "5s", "10s"] } },
+            dimensions: [{ name: "http.method" }, { name: "http.status_code" }],
+            exemplars: { enabled: true },
+        },
+    },
+    processors: {
+        "resource/collector": { attributes: [{ key: "collector.instance", value: "${env:OTEL_K8S_POD_NAME}", action: "upsert" }] },
+    },
+    exporters: { "otlphttp/prometheus": { endpoint: PROMETHEUS_OTLP_ENDPOINT, tls: { insecure: true } } },
+    pipeline: { receivers: ["spanmetrics"], processors: ["memory_limiter", "resource/collector", "batch"], exporters: ["otlphttp/prometheus"] },
+};
+
+const jaegerExporter = { "otlp/jaeger": { endpoint: JAEGER_OTLP_ENDPOINT, tls: { insecure: true } } };
+
+/** Keeps every error trace and every trace slower than the threshold, plus a baseline share of the rest. */
+export function tailSamplingPolicies(slowTraceMs: number, baselinePercent: number): Record<string, unknown>[] {
+    return [
+        { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+        { name: "slow", type: "latency", latency: { threshold_ms: slowTraceMs } },
+        { name: "baseline", type: "probabilistic", probabilistic: { sampling_percentage: baselinePercent } },
+    ];
+}
+
+function collectorChartValues(fullname: string, replicas: number, resources: Resources, config: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        fullnameOverride: fullname,
+        mode: "deployment",
+        image: { repository: COLLECTOR_IMAGE.repository, tag: COLLECTOR_IMAGE.tag },
+        replicaCount: replicas,
+        resources,
+        podDisruptionBudget: replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false },
+        ports: {
+            "jaeger-compact": { enabled: false },
+            "jaeger-thrift": { enabled: false },
+            "jaeger-grpc": { enabled: false },
+            zipkin: { enabled: false },
+            // Its own metrics (dropped spans) for the collector PodMonitor.
+            metrics: { enabled: true },
+        },
+        config,
+        ...extra,
+    };
+}
+
+/**
+ * The collector the mesh sends spans to. Without tail sampling it does everything: OTLP in, memory_limiter,
+ * batch, traces to Jaeger and span metrics to Prometheus. With tail sampling it is the stateless first tier:
+ * it routes spans by trace id to the sampling tier, so every span of a trace meets in one sampler pod.
+ */
+export function collectorValues(settings: Settings): Record<string, unknown> {
+    const obs = settings.preset.observability;
+    const replicas = obs.replicas.collector;
+    if (obs.tailSampling === undefined) {
+        return collectorChartValues(COLLECTOR.service, replicas, obs.sizing.collector, {
+            receivers: otlpReceiver,
+            processors: { memory_limiter: memoryLimiter, batch: {}, ...spanMetrics.processors },
+            connectors: spanMetrics.connectors,
+            exporters: { ...jaegerExporter, ...spanMetrics.exporters },
+            service: {
+                pipelines: {
+                    traces: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlp/jaeger", "spanmetrics"] },
+                    metrics: spanMetrics.pipeline,
+                    logs: null,
+                },
+            },
+        });
+    }
+    return collectorChartValues(COLLECTOR.service, replicas, obs.sizing.collector, {
+        receivers: otlpReceiver,
+        processors: { memory_limiter: memoryLimiter },
+        exporters: {
+            loadbalancing: {
+                routing_key: "traceID",
+                protocol: { otlp: { tls: { insecure: true } } },
+                resolver: { dns: { hostname: SAMPLER_ENDPOINT, port: COLLECTOR.otlpGrpc } },
+            },
+        },
+        service: {
+            pipelines: {
+                traces: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing"] },
+                metrics: null,
+                logs: null,
+            },
+        },
+    });
+}
+
+/**
+ * The sampling tier (only with tail sampling): span metrics from every span first, then the sampling
+ * decision, then Jaeger. Headless, so the first tier's DNS resolver sees each pod.
+ */
+export function samplerValues(settings: Settings): Record<string, unknown> | undefined {
+    const obs = settings.preset.observability;
+    const sampling = obs.tailSampling;
+    if (sampling === undefined) return undefined;
+    return collectorChartValues(SAMPLER.service, obs.replicas.collector, obs.sizing.sampler, {
+        receivers: otlpReceiver,
+        processors: {
+            memory_limiter: memoryLimiter,
+            batch: {},
+            tail_sampling: { decision_wait: "10s", num_traces: 50000, policies: tailSamplingPolicies(sampling.slowTraceMs, sampling.baselinePercent) },
+            ...spanMetrics.processors,
+        },
+        connectors: spanMetrics.connectors,
+        exporters: { ...jaegerExporter, ...spanMetrics.exporters },
+        service: {
+            pipelines: {
+                "traces/metrics": { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["spanmetrics"] },
+                traces: { receivers: ["otlp"], processors: ["memory_limiter", "tail_sampling", "batch"], exporters: ["otlp/jaeger"] },
+                metrics: spanMetrics.pipeline,
+                logs: null,
+            },
+        },
+    }, { service: { clusterIP: "None" } });
+}
+
+/** The badger volume Jaeger keeps traces on (created by the chart, mounted at /badger). */
+export const JAEGER_BADGER_CLAIM = "jaeger-badger";
+
+/**
+ * Jaeger v2's whole configuration: `userconfig` replaces the image's built-in one, so it names every
+ * listener on 0.0.0.0 and the health check the chart's probes call.
+ */
+export function jaegerConfig(settings: Settings): Record<string, unknown> {
+    const obs = settings.preset.observability;
+    const backend = settings.observability.jaegerStorage === "badger"
+        ? { badger: { directories: { keys: "/badger/keys", values: "/badger/values" }, ephemeral: false, ttl: { spans: `${retentionHours(settings.observability.retention)}h` } } }
+        : { memory: { max_traces: obs.jaegerMaxTraces } };
+    return {
+        service: {
+            extensions: ["jaeger_storage", "jaeger_query", "healthcheckv2"],
+            pipelines: { traces: { receivers: ["otlp"], processors: ["batch"], exporters: ["jaeger_storage_exporter"] } },
+        },
+        extensions: {
+            healthcheckv2: { use_v2: true, http: { endpoint: "0.0.0.0:13133" } },
+            jaeger_query: {
+                storage: { traces: "main" },
+                http: { endpoint: `0.0.0.0:${JAEGER.ui}` },
+                grpc: { endpoint: `0.0.0.0:${JAEGER.grpcQuery}` },
+            },
+            jaeger_storage: { backends: { main: backend } },
+        },
+        receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${JAEGER.otlpGrpc}` }, http: { endpoint: "0.0.0.0:4318" } } } },
+        processors: { batch: {} },
+        exporters: { jaeger_storage_exporter: { trace_storage: "main" } },
+    };
+}
+
+/** Jaeger v2 all-in-one: one pod; with badger a persistent volume (Recreate strategy, the chart's default). */
+export function jaegerValues(settings: Settings): Record<string, unknown> {
+    const obs = settings.preset.observability;
+    const badger = settings.observability.jaegerStorage === "badger";
+    const claim = volumeClaim(settings, obs.volumes.jaeger).volumeClaimTemplate as Record<string, unknown>;
+    return {
+        fullnameOverride: JAEGER.service,
+        jaeger: {
+            resources: obs.sizing.jaeger,
+            ...(badger ? {
+                extraVolumes: [{ name: "badger", persistentVolumeClaim: { claimName: JAEGER_BADGER_CLAIM } }],
+                extraVolumeMounts: [{ name: "badger", mountPath: "/badger" }],
+            } : {}),
+        },
+        userconfig: jaegerConfig(settings),
+        extraObjects: badger ? [{ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: JAEGER_BADGER_CLAIM }, ...claim }] : [],
+    };
+}
+
+/** A Prometheus-style retention (h, d or w) in hours, for Jaeger's span TTL. */
+export function retentionHours(retention: string): number {
+    const n = Number(retention.slice(0, -1));
+    return { h: 1, d: 24, w: 168 }[retention.slice(-1) as "h" | "d" | "w"] * n;
+}
