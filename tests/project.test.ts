@@ -64,12 +64,12 @@ describe("project", () => {
             assert.match(stdout, /meshstack:cluster:KindCluster cluster\n/);
             assert.match(stdout, /pulumi:providers:kubernetes cluster-provider {2}\(dependsOn=\[cluster-kubeconfig\]\)/);
             assert.match(stdout, /kubernetes:helm.sh\/v3:Release mesh-istiod {2}\(release=istiod, chart=istiod@1\.30\.5, ns=istio-system, provider=cluster-provider, dependsOn=\[mesh-base, mesh-ns-system\]\)/);
-            assert.match(stdout, /\n {2}1\. istio-base \(base@1\.30\.5\)\n {2}2\. istiod \(istiod@1\.30\.5\)\n {2}3\. istio-ingressgateway \(gateway@1\.30\.5\)/);
+            assert.match(stdout, /\n {2}1\. istio-base \(base@1\.30\.5\)[^\n]*\n {2}2\. istiod \(istiod@1\.30\.5\)[^\n]*\n {2}3\. istio-ingressgateway \(gateway@1\.30\.5\)/);
             assert.match(stdout, /\n {2}kubeconfig: \[secret\]\n/);
         });
 
         it("stops with one line naming the bad key and exits 1", () => {
-            fs.writeFileSync(badStack, "config:\n  meshstack:environment: prod\n  meshstack:cluster.kind: gke\n");
+            fs.writeFileSync(badStack, "config:\n  meshstack:environment: staging\n  meshstack:cluster.kind: gke\n");
             let result;
             try {
                 result = plan("--stack", "plan-test-bad");

@@ -11,6 +11,8 @@ function load(stack: string, values: Record<string, unknown>, secretKeys: string
 }
 
 const aks = { "cluster.kind": "aks", "aks.location": "westeurope" };
+/** What prod needs besides a cluster: Loki's object storage. */
+const prodLoki = { "observability.lokiBucket": "meshstack-prod-loki", "observability.lokiRegion": "eu-west-1" };
 
 describe("settings", () => {
     describe("environment presets", () => {
@@ -29,7 +31,7 @@ describe("settings", () => {
         });
 
         it("prod protects the cluster and defaults to REGISTRY_ONLY, an egress gateway and HA control plane", () => {
-            const s = load("prod", aks);
+            const s = load("prod", { ...aks, ...prodLoki });
             assert.strictEqual(s.cluster.protect, true);
             assert.deepStrictEqual(s.mesh, {
                 mode: "sidecar", egressGateway: true, outboundTrafficPolicy: "REGISTRY_ONLY",
@@ -123,7 +125,7 @@ describe("settings", () => {
         }
 
         it("requires a cluster kind outside dev", async () => {
-            assert.strictEqual(await errorOf(() => load("prod", {})),
+            assert.strictEqual(await errorOf(() => load("prod", prodLoki)),
                 "meshstack:cluster.kind is required for environment prod; use one of: kind, existing, aks, eks (pulumi config set cluster.kind <kind>)");
         });
 

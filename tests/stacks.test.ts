@@ -129,7 +129,7 @@ describe("prod stack (EKS)", () => {
 
 describe("other cluster kinds and modes", () => {
     it("AKS: system + autoscaled user pool, workload identity, CNI overlay, kubeconfig from user credentials", async () => {
-        const run = await evaluate("prod", { "cluster.kind": "aks", "aks.location": "westeurope" });
+        const run = await evaluate("prod", { "cluster.kind": "aks", "aks.location": "westeurope", "observability.lokiStorage": "filesystem" });
         const aks = one(run, "azure-native:containerservice:ManagedCluster", "cluster-aks");
         assert.strictEqual(aks.protect, true);
         assert.strictEqual(one(run, "azure-native:resources:ResourceGroup", "cluster-rg").inputs.resourceGroupName, "meshstack-prod-rg");
@@ -170,7 +170,7 @@ describe("other cluster kinds and modes", () => {
     it("bad settings stop the program before any resource is created", async () => {
         let error: any;
         try {
-            await evaluate("prod", { "cluster.kind": "gke" });
+            await evaluate("dev", { "cluster.kind": "gke" });
         } catch (e) {
             error = e;
         }
