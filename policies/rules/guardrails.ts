@@ -53,9 +53,10 @@ export const noLatestImages: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         if (!args.type.startsWith("kubernetes:")) return;
         const { exceptions } = configOf(args, imageDefaults);
-        const props = plain(args.props);
-        const root = helmRelease(args.type, args.props, args.urn, args.name)?.values ?? props;
-        const where = args.type.startsWith("kubernetes:helm.sh/") ? "values." : "";
+        const release = helmRelease(args.type, args.props, args.urn, args.name);
+        const root = release?.values ?? plain(args.props);
+        const what = release ? releaseLabel(release) : `${args.type.split(":").pop()} ${args.name}`;
+        const where = release ? "values." : "";
         walk(root, (key, value, path) => {
             if (typeof value !== "string" || value === "" || exceptions.includes(value)) return;
             let problem: string | undefined;
@@ -68,7 +69,7 @@ export const noLatestImages: ResourceValidationPolicy = {
                 problem = "uses the latest tag";
             }
             if (problem) {
-                report(`${args.type.split(":").pop()} ${args.name} sets ${where}${path} to "${value}", which ${problem}: `
+                report(`${what} sets ${where}${path} to "${value}", which ${problem}: `
                     + "every node pull can then run different code, rollbacks don't restore the old image, and what runs is not what was reviewed. "
                     + "Fix: pin an exact tag (or a digest) such as 1.30.5, or leave the tag empty so the chart's pinned appVersion applies.");
             }

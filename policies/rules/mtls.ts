@@ -94,6 +94,10 @@ export const rootNamespaceSelector: ResourceValidationPolicy = {
     },
 };
 
+function plural(kind: IstioKind): string {
+    return kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : `${kind}s`;
+}
+
 /** At most one namespace-wide object of a kind per namespace (the root namespace's one is checked by the mesh-wide rule). */
 export function onePerNamespace(kind: IstioKind, name: string, consequence: string): StackValidationPolicy {
     return {
@@ -108,7 +112,7 @@ export function onePerNamespace(kind: IstioKind, name: string, consequence: stri
             for (const [namespace, objects] of groupBy(wide, (o) => o.namespace as string)) {
                 if (objects.length < 2) continue;
                 for (const o of objects) {
-                    report(`${label(o)} is one of ${objects.length} ${kind}s without a selector in namespace ${namespace} `
+                    report(`${label(o)} is one of ${objects.length} ${plural(kind)} without a selector in namespace ${namespace} `
                         + `(${objects.map(label).join(", ")}): ${consequence} `
                         + `Fix: merge them into one namespace-wide ${kind} and give any others a selector.`, o.urn);
                 }
