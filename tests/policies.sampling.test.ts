@@ -98,10 +98,15 @@ describe("policies: trace sampling", () => {
             ]);
         });
 
-        it("follows a Telemetry without providers to defaultProviders", async () => {
+        it("resolves a Telemetry without providers like Istio: the mesh-wide Telemetry's provider, then defaultProviders", async () => {
             const noDefault = istiod({ defaultProviders: {} });
-            assert.deepStrictEqual(await messages(policy, withResources(noDefault)), [
-                "shop-shop-tracing: Telemetry shop/shop-tracing has no providers in tracing[0] and istiod sets no meshConfig.defaultProviders.tracing: "
+            assert.deepStrictEqual(await messages(policy, withResources(noDefault)), [], "shop-tracing inherits the mesh-wide otel-tracing");
+            const bareMesh = istio(T, "istio-system", "mesh-default", { tracing: [{ randomSamplingPercentage: 5 }] });
+            assert.deepStrictEqual(await messages(policy, withResources(bareMesh)), [], "both fall back to defaultProviders");
+            assert.deepStrictEqual(await messages(policy, withResources(noDefault, bareMesh)), [
+                "istio-system-mesh-default: Telemetry istio-system/mesh-default has no providers in tracing[0], and neither istiod's meshConfig.defaultProviders.tracing names one: "
+                + "the entry silently exports no traces. Fix: name a provider, e.g. providers: [{name: \"otel-tracing\"}].",
+                "shop-shop-tracing: Telemetry shop/shop-tracing has no providers in tracing[0], and neither the mesh-wide Telemetry nor istiod's meshConfig.defaultProviders.tracing names one: "
                 + "the entry silently exports no traces. Fix: name a provider, e.g. providers: [{name: \"otel-tracing\"}].",
             ]);
             const wrongDefault = istiod({ defaultProviders: { tracing: ["zipkin"] } });
@@ -112,12 +117,10 @@ describe("policies: trace sampling", () => {
         it("reports every Telemetry when the stack has no istiod, unless extraProviders lists the provider", async () => {
             const resources = withResources().filter((r) => r.name !== "istiod");
             const found = await messages(policy, resources);
-            assert.deepStrictEqual(found.map((m) => m.split(":")[0]), ["istio-system-mesh-default", "shop-shop-tracing"]);
-            assert.ok(found[1].includes("has no providers in tracing[0] and istiod sets no meshConfig.defaultProviders.tracing"), found[1]);
+            assert.deepStrictEqual(found.map((m) => m.split(":")[0]), ["istio-system-mesh-default"], "shop-tracing inherits the mesh-wide provider");
             assert.ok(found[0].includes("which is not in meshConfig.extensionProviders: this stack has no istiod Helm release"), found[0]);
             assert.ok(found[0].endsWith("(or, when istiod is managed elsewhere, list it in this policy's extraProviders)."), found[0]);
-            const named = resources.map((r) => (r.name === "shop-shop-tracing" ? istio(T, "shop", "shop-tracing", { tracing: [{ providers: [{ name: "otel-tracing" }] }] }) : r));
-            assert.deepStrictEqual(await messages(policy, named, { [policy]: { extraProviders: ["otel-tracing"] } }), []);
+            assert.deepStrictEqual(await messages(policy, resources, { [policy]: { extraProviders: ["otel-tracing"] } }), []);
         });
 
         it("accepts providers of any istiod release (revisions)", async () => {

@@ -112,7 +112,7 @@ export const samplingLimit: ResourceValidationPolicy = {
 export const oneTelemetryPerNamespace = onePerNamespace("Telemetry", "one-telemetry-per-namespace",
     "Istio supports one namespace-wide Telemetry, and which one applies is undefined.");
 
-const providerDefaults = { extraProviders: [] as string[] };
+const providerDefaults = { rootNamespace: DEFAULT_ROOT_NAMESPACE, extraProviders: [] as string[] };
 
 /** The tracing providers istiod releases define, and their default tracing providers. */
 function meshProviders(releases: readonly HelmRelease[]): { defined: Set<string>; defaults: string[]; istiod: HelmRelease[]; unknown: boolean } {
@@ -137,11 +137,21 @@ function meshProviders(releases: readonly HelmRelease[]): { defined: Set<string>
     return { defined, defaults, istiod, unknown };
 }
 
+/** Provider names of one tracing entry: a list, [] when it names none, UNKNOWN during preview. */
+function providerNames(entry: unknown): string[] | typeof UNKNOWN {
+    const providers = list(at(entry, "providers"));
+    if (providers === UNKNOWN) return UNKNOWN;
+    const names = (providers ?? []).map((p) => str(at(p, "name")));
+    if (names.includes(UNKNOWN)) return UNKNOWN;
+    return names.filter((n): n is string => typeof n === "string");
+}
+
 export const tracingProviderDefined: StackValidationPolicy = {
     name: "tracing-provider-defined",
-    description: "Every Telemetry tracing provider (or the defaultProviders it falls back to) is defined in istiod's meshConfig.extensionProviders.",
+    description: "Every Telemetry tracing provider is defined in istiod's meshConfig.extensionProviders; entries without providers inherit the mesh-wide Telemetry's, then defaultProviders.",
     enforcementLevel: "mandatory",
     configSchema: schema(providerDefaults, {
+        rootNamespace: rootNamespaceProp,
         extraProviders: {
             type: "array",
             items: { type: "string", minLength: 1 },
@@ -149,11 +159,11 @@ export const tracingProviderDefined: StackValidationPolicy = {
         },
     }),
     validateStack: (args, report) => {
+        const { rootNamespace, extraProviders } = configOf(args, providerDefaults);
         const view = new StackView(args.resources);
-        const telemetries = view.of("Telemetry");
         const mesh = meshProviders(view.releases);
         if (mesh.unknown) return;
-        const defined = new Set([...mesh.defined, ...configOf(args, providerDefaults).extraProviders]);
+        const defined = new Set([...mesh.defined, ...extraProviders]);
         const where = mesh.istiod.length > 0
             ? `istiod's meshConfig.extensionProviders (${[...mesh.defined].join(", ") || "none"})`
             : "meshConfig.extensionProviders: this stack has no istiod Helm release";
@@ -162,25 +172,29 @@ export const tracingProviderDefined: StackValidationPolicy = {
         for (const r of mesh.istiod) {
             for (const name of mesh.defaults.filter((n) => !defined.has(n))) {
                 report(`${releaseLabel(r)} sets meshConfig.defaultProviders.tracing to "${name}", which is not in ${where}: `
-                    + `every Telemetry without providers silently exports no traces. ${fix(name)}`, r.urn);
+                    + `Telemetries that name no provider silently export no traces. ${fix(name)}`, r.urn);
             }
         }
+        // Istio resolves the provider level by level: defaultProviders, then the mesh-wide Telemetry, then namespace and workload ones.
+        const telemetries = view.of("Telemetry");
+        const meshWide = telemetries.filter((t) => isMeshWide(t, rootNamespace));
+        const meshTracing = meshWide.length === 1 ? list(at(meshWide[0].spec, "tracing")) : undefined;
+        const meshNames = Array.isArray(meshTracing) && meshTracing.length > 0 ? providerNames(meshTracing[0]) : [];
+        if (meshTracing === UNKNOWN || meshNames === UNKNOWN) return;
+        const inherited = meshNames.length > 0 || mesh.defaults.length > 0;
         for (const t of telemetries) {
             const tracing = list(at(t.spec, "tracing"));
             if (!Array.isArray(tracing)) continue;
+            const ownLevel = isMeshWide(t, rootNamespace) ? mesh.defaults.length > 0 : inherited;
             tracing.forEach((entry, n) => {
-                const providers = list(at(entry, "providers"));
-                if (providers === UNKNOWN) return;
-                if (providers === undefined || providers.length === 0) {
-                    if (mesh.defaults.length === 0) {
-                        report(`${label(t)} has no providers in tracing[${n}] and istiod sets no meshConfig.defaultProviders.tracing: `
-                            + `the entry silently exports no traces. Fix: name a provider, e.g. providers: [{name: "${DEFAULT_TRACING_PROVIDER}"}].`, t.urn);
-                    }
-                    return;
+                const names = providerNames(entry);
+                if (names === UNKNOWN) return;
+                if (names.length === 0 && !ownLevel) {
+                    report(`${label(t)} has no providers in tracing[${n}], and neither ${isMeshWide(t, rootNamespace) ? "" : "the mesh-wide Telemetry nor "}`
+                        + "istiod's meshConfig.defaultProviders.tracing names one: the entry silently exports no traces. "
+                        + `Fix: name a provider, e.g. providers: [{name: "${DEFAULT_TRACING_PROVIDER}"}].`, t.urn);
                 }
-                for (const p of providers) {
-                    const name = str(at(p, "name"));
-                    if (typeof name !== "string" || defined.has(name)) continue;
+                for (const name of names.filter((x) => !defined.has(x))) {
                     report(`${label(t)} sends traces to provider "${name}" (tracing[${n}]), which is not in ${where}: `
                         + `Istio accepts the Telemetry but exports no traces. ${fix(name)}`, t.urn);
                 }
