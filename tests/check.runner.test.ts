@@ -8,7 +8,7 @@ import { DEFAULT_ROOT_NAMESPACE } from "../policies/rules/istio";
 import { DEFAULT_TRACING_PROVIDER } from "../policies/rules/sampling";
 import { UNKNOWN_SENTINEL, unwrap } from "../tools/checkInput";
 import { effectiveLevel, runPolicies, validatePackConfig } from "../tools/policyRunner";
-import { compliantMesh, istio, istiod, meshTelemetry, release, strictMesh, withResources, without } from "./fixtures/resources";
+import { compliantMesh, istio, istiod, K8S_PROVIDER_URN, MESH_URN, meshTelemetry, release, strictMesh, withResources, without } from "./fixtures/resources";
 import { report } from "./fixtures/run";
 
 const configFile = (env: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policies", "config", `${env}.json`), "utf8"));
@@ -67,22 +67,26 @@ describe("check: the policy runner", () => {
     });
 
     it("hands stack policies outputs with parent and dependencies resolved, and resource policies inputs with the provider", async () => {
-        const resources = withResources();
+        const component = { urn: MESH_URN, type: "meshstack:mesh:IstioMesh", name: "mesh", custom: false, dependencies: [], protect: false, inputs: {}, outputs: {} };
+        const provider = { ...component, urn: K8S_PROVIDER_URN, type: "pulumi:providers:kubernetes", name: "cluster-k8s", custom: true, inputs: { namespace: "" }, outputs: { namespace: "" } };
+        const pa = { ...strictMesh(), dependencies: [istiod().urn] };
         const seen: string[] = [];
         const stackProbe: StackValidationPolicy = {
             name: "probe-stack", description: "probe", validateStack: (args) => {
-                const pa = args.resources.find((r) => r.urn === strictMesh().urn)!;
-                seen.push(`stack parent=${pa.parent?.urn ?? "none"} uid=${pa.props.metadata.uid}`);
+                const r = args.resources.find((x) => x.urn === pa.urn)!;
+                seen.push(`stack parent=${r.parent?.name} deps=${r.dependencies.map((d) => d.name)} uid=${r.props.metadata.uid}`);
             },
         };
         const resourceProbe: ResourceValidationPolicy = {
             name: "probe-resource", description: "probe", validateResource: (args) => {
-                if (args.urn === strictMesh().urn) seen.push(`resource uid=${args.props.metadata.uid} provider=${args.provider?.type ?? "unresolved"} cfg=${JSON.stringify(args.getConfig())}`);
+                if (args.urn === pa.urn) seen.push(`resource parent=${args.opts.parent === MESH_URN} uid=${args.props.metadata.uid} provider=${args.provider?.type} cfg=${JSON.stringify(args.getConfig())}`);
             },
         };
-        await runPolicies(resources, { "probe-resource": { enforcementLevel: "advisory", k: 1 } }, [stackProbe, resourceProbe]);
-        // The fixtures' parent (the mesh component) and provider are not in the list, as in a partial export: they stay unresolved.
-        assert.deepStrictEqual(seen, ["stack parent=none uid=uid-default", "resource uid=undefined provider=unresolved cfg={\"k\":1}"]);
+        await runPolicies([component, provider, istiod(), pa], { "probe-resource": { enforcementLevel: "advisory", k: 1 } }, [stackProbe, resourceProbe]);
+        assert.deepStrictEqual(seen, [
+            "stack parent=mesh deps=istiod uid=uid-default",
+            "resource parent=true uid=undefined provider=pulumi:providers:kubernetes cfg={\"k\":1}",
+        ]);
     });
 
     it("does not crash on preview unknowns: rules skip what they cannot know, other objects are still checked", async () => {
