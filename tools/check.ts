@@ -139,7 +139,8 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then((code) => process.exit(code), (e) => {
+    // exitCode, not exit(): a piped stdout must be flushed before the process ends.
+    main().then((code) => { process.exitCode = code; }, (e) => {
         process.stderr.write(`${e?.stack ?? e}\n`);
         process.exit(2);
     });
