@@ -14,7 +14,8 @@ export interface RecordedResource {
     readonly provider?: string;
     readonly dependencies: string[];
     readonly protect: boolean;
-    readonly deleteBeforeReplace: boolean;
+    /** Only the mock runtime knows it; stack exports do not carry it. */
+    readonly deleteBeforeReplace?: boolean;
     /** Inputs as the program sent them; secrets keep the SDK's secret wrapper. */
     readonly inputs: Record<string, any>;
     readonly outputs: Record<string, any>;

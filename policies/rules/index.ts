@@ -1,0 +1,9 @@
+import { guardrailPolicies } from "./guardrails";
+import { mtlsPolicies } from "./mtls";
+import { samplingPolicies } from "./sampling";
+
+/** The pack's name, as PulumiPolicy.yaml and the CLI know it. */
+export const PACK_NAME = "meshstack";
+
+/** Every policy of the pack, in the order reports list them. */
+export const allPolicies = [...mtlsPolicies, ...samplingPolicies, ...guardrailPolicies];

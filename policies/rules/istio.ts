@@ -1,0 +1,128 @@
+import { at, isObject, isUnknown, plain, str, Unknown, UNKNOWN } from "./values";
+
+/**
+ * Istio objects and Helm releases as the policies see them, whatever API version created them.
+ * CustomResources register as `kubernetes:<group>/<version>:<kind>`; `validateResourceOfType` cannot
+ * match them, so rules match these type strings.
+ */
+
+/** Istio's default root namespace; mirrors components/names.ts ISTIO_NAMESPACE (the pack ships on its own). */
+export const DEFAULT_ROOT_NAMESPACE = "istio-system";
+
+const ISTIO_TYPE = /^kubernetes:([a-z0-9.-]+\.istio\.io)\/(v[0-9a-z]+):([A-Za-z]+)$/;
+
+export const KIND_GROUPS = {
+    PeerAuthentication: "security.istio.io",
+    AuthorizationPolicy: "security.istio.io",
+    DestinationRule: "networking.istio.io",
+    ServiceEntry: "networking.istio.io",
+    Telemetry: "telemetry.istio.io",
+} as const;
+export type IstioKind = keyof typeof KIND_GROUPS;
+
+/** The kind of an Istio type token we check (any API version: v1, v1beta1, v1alpha3...), else undefined. */
+export function istioKind(type: string): IstioKind | undefined {
+    const m = ISTIO_TYPE.exec(type);
+    if (!m) return undefined;
+    const kind = m[3] as IstioKind;
+    return KIND_GROUPS[kind] === m[1] ? kind : undefined;
+}
+
+export interface IstioObject {
+    readonly kind: IstioKind;
+    readonly type: string;
+    readonly urn: string;
+    /** Kubernetes defaults a missing namespace to "default". */
+    readonly namespace: string | Unknown;
+    readonly name: string | Unknown;
+    /** Has a non-empty selector or a targetRef(s): applies to chosen workloads, not the whole namespace. */
+    readonly scoped: boolean | Unknown;
+    readonly spec: Record<string, unknown>;
+}
+
+/** Reads an Istio object from resource props (inputs or outputs); undefined for other types. */
+export function istioObject(type: string, props: unknown, urn: string, resourceName: string): IstioObject | undefined {
+    const kind = istioKind(type);
+    if (!kind) return undefined;
+    const p = plain(props);
+    const namespace = str(at(p, "metadata", "namespace"));
+    const name = str(at(p, "metadata", "name"));
+    const spec = at(p, "spec");
+    return {
+        kind,
+        type,
+        urn,
+        namespace: namespace ?? "default",
+        name: name ?? resourceName,
+        scoped: isScoped(spec),
+        spec: isObject(spec) ? spec : {},
+    };
+}
+
+function isScoped(spec: unknown): boolean | Unknown {
+    if (isUnknown(spec)) return UNKNOWN;
+    const labels = at(spec, "selector", "matchLabels");
+    const targetRef = at(spec, "targetRef");
+    const targetRefs = at(spec, "targetRefs");
+    if ([labels, targetRef, targetRefs].some((v) => v === UNKNOWN)) return UNKNOWN;
+    return (isObject(labels) && Object.keys(labels).length > 0)
+        || isObject(targetRef)
+        || (Array.isArray(targetRefs) && targetRefs.length > 0);
+}
+
+/** `PeerAuthentication istio-system/default`, for messages. */
+export function label(o: IstioObject): string {
+    return `${o.kind} ${shown(o.namespace)}/${shown(o.name)}`;
+}
+
+function shown(v: string | Unknown): string {
+    return v === UNKNOWN ? "(unknown)" : v;
+}
+
+/** Namespace-wide (or, in the root namespace, mesh-wide): no selector, no targetRef. */
+export function isNamespaceWide(o: IstioObject): boolean {
+    return o.scoped === false;
+}
+
+export function isMeshWide(o: IstioObject, rootNamespace: string): boolean {
+    return o.namespace === rootNamespace && o.scoped === false;
+}
+
+export const HELM_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"]);
+
+export interface HelmRelease {
+    readonly type: string;
+    readonly urn: string;
+    /** The chart's own name: "istiod" for "istiod", "istio/istiod" or "oci://…/istiod". */
+    readonly chartName: string | Unknown;
+    readonly chart: string | Unknown;
+    readonly version: string | Unknown | undefined;
+    readonly repo: string | Unknown | undefined;
+    readonly values: Record<string, unknown>;
+    readonly valuesUnknown: boolean;
+    /** The release name, or the Pulumi resource name when none is set. */
+    readonly name: string | Unknown;
+}
+
+export function helmRelease(type: string, props: unknown, urn: string, resourceName: string): HelmRelease | undefined {
+    if (!HELM_TYPES.has(type)) return undefined;
+    const p = plain(props);
+    const chart = str(at(p, "chart")) ?? "";
+    const values = at(p, "values");
+    const releaseName = str(at(p, "name"));
+    return {
+        type,
+        urn,
+        chart,
+        chartName: chart === UNKNOWN ? UNKNOWN : chart.replace(/\/+$/, "").split("/").pop() ?? chart,
+        version: str(at(p, "version")),
+        repo: str(at(p, "repositoryOpts", "repo")),
+        values: isObject(values) ? values : {},
+        valuesUnknown: isUnknown(values),
+        name: releaseName ?? resourceName,
+    };
+}
+
+export function releaseLabel(r: HelmRelease): string {
+    return `Helm release ${shown(r.name)} (chart ${shown(r.chart)})`;
+}

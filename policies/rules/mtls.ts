@@ -1,0 +1,204 @@
+import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { configOf, exceptionsProp, rootNamespaceProp, schema } from "./config";
+import { DEFAULT_ROOT_NAMESPACE, IstioKind, IstioObject, istioObject, isMeshWide, isNamespaceWide, label } from "./istio";
+import { groupBy, StackView } from "./stack";
+import { at, isObject, list, str, UNKNOWN } from "./values";
+
+/** mtls.mode of a PeerAuthentication: UNSET when absent, UNKNOWN during preview. */
+function mtlsMode(spec: unknown, ...path: string[]): string | typeof UNKNOWN {
+    return str(at(spec, ...path, "mode")) ?? "UNSET";
+}
+
+const WEAK_MODES: Record<string, string> = {
+    PERMISSIVE: "the workloads still accept plaintext, so any pod (or anything that reaches the pod network) can call them unauthenticated and unencrypted",
+    DISABLE: "mTLS is switched off: traffic is plaintext and carries no workload identity, so AuthorizationPolicies on principals cannot match",
+};
+
+const rootDefaults = { rootNamespace: DEFAULT_ROOT_NAMESPACE };
+
+export const meshWideMtls: StackValidationPolicy = {
+    name: "mesh-wide-mtls-strict",
+    description: "Exactly one mesh-wide PeerAuthentication (root namespace, no selector) with mtls.mode STRICT; UNSET counts as PERMISSIVE.",
+    enforcementLevel: "mandatory",
+    configSchema: schema(rootDefaults, { rootNamespace: rootNamespaceProp }),
+    validateStack: (args, report) => {
+        const { rootNamespace } = configOf(args, rootDefaults);
+        const all = new StackView(args.resources).of("PeerAuthentication");
+        const meshWide = all.filter((pa) => isMeshWide(pa, rootNamespace));
+        const undecided = all.some((pa) => pa.namespace === UNKNOWN || pa.scoped === UNKNOWN);
+        if (meshWide.length === 0 && !undecided) {
+            report(`no mesh-wide PeerAuthentication in root namespace ${rootNamespace}: without one Istio's default is PERMISSIVE, `
+                + "so every workload still accepts plaintext and mTLS is not enforced anywhere. "
+                + `Fix: create a PeerAuthentication named "default" in namespace ${rootNamespace} with no selector and spec.mtls.mode STRICT.`);
+        }
+        if (meshWide.length > 1) {
+            for (const pa of meshWide) {
+                report(`${label(pa)} is one of ${meshWide.length} mesh-wide PeerAuthentications (${meshWide.map(label).join(", ")}): `
+                    + "Istio silently applies only the oldest, so the mesh's mTLS mode depends on creation order. "
+                    + `Fix: keep exactly one selectorless PeerAuthentication in ${rootNamespace} and delete the others.`, pa.urn);
+            }
+        }
+        for (const pa of meshWide) {
+            const mode = mtlsMode(pa.spec, "mtls");
+            if (mode === UNKNOWN || mode === "STRICT") continue;
+            const effective = mode === "UNSET" ? "PERMISSIVE" : mode;
+            const shownMode = mode === "UNSET" ? "UNSET (at mesh level UNSET means PERMISSIVE)" : mode;
+            report(`${label(pa)} is the mesh-wide PeerAuthentication but its mtls.mode is ${shownMode}: `
+                + `${WEAK_MODES[effective] ?? `${effective} is not a valid mode`}. Fix: set spec.mtls.mode to STRICT.`, pa.urn);
+        }
+    },
+};
+
+const exceptionDefaults = { rootNamespace: DEFAULT_ROOT_NAMESPACE, exceptions: [] as string[] };
+
+export const noWeakMtls: ResourceValidationPolicy = {
+    name: "no-permissive-mtls",
+    description: "No PeerAuthentication with DISABLE or PERMISSIVE, top level or in portLevelMtls, unless listed as namespace/name in exceptions.",
+    enforcementLevel: "mandatory",
+    configSchema: schema(exceptionDefaults, { rootNamespace: rootNamespaceProp, exceptions: exceptionsProp }),
+    validateResource: (args, report) => {
+        const pa = istioObject(args.type, args.props, args.urn, args.name);
+        if (pa?.kind !== "PeerAuthentication" || pa.namespace === UNKNOWN || pa.name === UNKNOWN) return;
+        const { rootNamespace, exceptions } = configOf(args, exceptionDefaults);
+        // The mesh-wide one is mesh-wide-mtls-strict's, where UNSET also counts.
+        const id = `${pa.namespace}/${pa.name}`;
+        if (isMeshWide(pa, rootNamespace) || exceptions.includes(id)) return;
+        const weak = (where: string, mode: string) =>
+            report(`${label(pa)} sets ${where} to ${mode}: ${WEAK_MODES[mode]}. Fix: use STRICT or UNSET (inherit the mesh-wide STRICT); `
+                + `if this workload really must accept plaintext, add "${id}" to this policy's exceptions.`);
+        const mode = mtlsMode(pa.spec, "mtls");
+        if (mode !== UNKNOWN && mode in WEAK_MODES) weak("spec.mtls.mode", mode);
+        const ports = at(pa.spec, "portLevelMtls");
+        if (!isObject(ports)) return;
+        for (const port of Object.keys(ports)) {
+            const portMode = mtlsMode(ports, port);
+            if (portMode !== UNKNOWN && portMode in WEAK_MODES) weak(`spec.portLevelMtls[${port}].mode`, portMode);
+        }
+    },
+};
+
+export const rootNamespaceSelector: ResourceValidationPolicy = {
+    name: "no-selector-in-root-namespace",
+    description: "A PeerAuthentication with a selector or targetRef in the root namespace is ignored by Istio.",
+    enforcementLevel: "mandatory",
+    configSchema: schema(rootDefaults, { rootNamespace: rootNamespaceProp }),
+    validateResource: (args, report) => {
+        const pa = istioObject(args.type, args.props, args.urn, args.name);
+        if (pa?.kind !== "PeerAuthentication") return;
+        const { rootNamespace } = configOf(args, rootDefaults);
+        if (pa.namespace === rootNamespace && pa.scoped === true) {
+            report(`${label(pa)} selects workloads in the root namespace ${rootNamespace}: Istio ignores workload-scoped `
+                + "PeerAuthentications there, so its mTLS settings silently never apply. "
+                + `Fix: move it to the namespace of the workloads it selects, or remove the selector to make it the mesh-wide policy.`);
+        }
+    },
+};
+
+function plural(kind: IstioKind): string {
+    return kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : `${kind}s`;
+}
+
+/** At most one namespace-wide object of a kind per namespace (the root namespace's one is checked by the mesh-wide rule). */
+export function onePerNamespace(kind: IstioKind, name: string, consequence: string): StackValidationPolicy {
+    return {
+        name,
+        description: `At most one ${kind} without a selector per namespace.`,
+        enforcementLevel: "mandatory",
+        configSchema: schema(rootDefaults, { rootNamespace: rootNamespaceProp }),
+        validateStack: (args, report) => {
+            const { rootNamespace } = configOf(args, rootDefaults);
+            const wide = new StackView(args.resources).of(kind)
+                .filter((o) => isNamespaceWide(o) && o.namespace !== UNKNOWN && o.namespace !== rootNamespace);
+            for (const [namespace, objects] of groupBy(wide, (o) => o.namespace as string)) {
+                if (objects.length < 2) continue;
+                for (const o of objects) {
+                    report(`${label(o)} is one of ${objects.length} ${plural(kind)} without a selector in namespace ${namespace} `
+                        + `(${objects.map(label).join(", ")}): ${consequence} `
+                        + `Fix: merge them into one namespace-wide ${kind} and give any others a selector.`, o.urn);
+                }
+            }
+        },
+    };
+}
+
+export const onePeerAuthenticationPerNamespace = onePerNamespace("PeerAuthentication", "one-peer-authentication-per-namespace",
+    "Istio silently keeps only the oldest, so the namespace's mTLS mode depends on creation order.");
+
+const drDefaults = { externalHosts: [] as string[] };
+
+/** Every tls block of a DestinationRule, at any depth, with its path for messages. */
+export function tlsSettings(spec: unknown): { path: string; mode: unknown }[] {
+    const found: { path: string; mode: unknown }[] = [];
+    const policy = (tp: unknown, path: string) => {
+        if (!isObject(tp)) return;
+        if (at(tp, "tls") !== undefined) found.push({ path: `${path}.tls.mode`, mode: at(tp, "tls", "mode") });
+        const ports = list(at(tp, "portLevelSettings"));
+        if (ports === UNKNOWN || ports === undefined) return;
+        ports.forEach((p, n) => {
+            if (at(p, "tls") === undefined) return;
+            const port = at(p, "port", "number");
+            found.push({ path: `${path}.portLevelSettings[${n}]${typeof port === "number" ? ` (port ${port})` : ""}.tls.mode`, mode: at(p, "tls", "mode") });
+        });
+    };
+    policy(at(spec, "trafficPolicy"), "spec.trafficPolicy");
+    const subsets = list(at(spec, "subsets"));
+    if (Array.isArray(subsets)) {
+        subsets.forEach((s, n) => {
+            const subsetName = str(at(s, "name"));
+            policy(at(s, "trafficPolicy"), `spec.subsets[${n}]${typeof subsetName === "string" ? ` (${subsetName})` : ""}.trafficPolicy`);
+        });
+    }
+    return found;
+}
+
+/** Hosts are in the mesh unless declared external; short names and *.svc.* names always are. */
+export function isInMesh(host: string, external: readonly string[]): boolean {
+    if (!host.includes(".") || /\.svc(\.|$)/.test(host) || host === "*") return true;
+    return !external.some((pattern) => pattern === host
+        || (pattern.startsWith("*.") && host.endsWith(pattern.slice(1))));
+}
+
+/** Hosts of ServiceEntries outside the mesh (location defaults to MESH_EXTERNAL). */
+export function externalServiceEntryHosts(view: StackView): string[] {
+    const hosts: string[] = [];
+    for (const se of view.of("ServiceEntry")) {
+        if (str(at(se.spec, "location")) === "MESH_INTERNAL") continue;
+        const declared = list(at(se.spec, "hosts"));
+        if (Array.isArray(declared)) hosts.push(...declared.filter((h): h is string => typeof str(h) === "string"));
+    }
+    return hosts;
+}
+
+export const destinationRuleTls: StackValidationPolicy = {
+    name: "no-plaintext-to-mesh-hosts",
+    description: "No DestinationRule with tls mode DISABLE toward an in-mesh host, at any depth (trafficPolicy, portLevelSettings, subsets).",
+    enforcementLevel: "mandatory",
+    configSchema: schema(drDefaults, {
+        externalHosts: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            description: "Hosts outside the mesh (exact or *.suffix) besides those of MESH_EXTERNAL ServiceEntries in the stack.",
+        },
+    }),
+    validateStack: (args, report: ReportViolation) => {
+        const view = new StackView(args.resources);
+        const external = [...configOf(args, drDefaults).externalHosts, ...externalServiceEntryHosts(view)];
+        for (const dr of view.of("DestinationRule")) {
+            checkDestinationRule(dr, external, report);
+        }
+    },
+};
+
+function checkDestinationRule(dr: IstioObject, external: readonly string[], report: ReportViolation): void {
+    const host = str(at(dr.spec, "host"));
+    if (typeof host !== "string" || !isInMesh(host, external)) return;
+    for (const { path, mode } of tlsSettings(dr.spec)) {
+        if (mode !== "DISABLE") continue;
+        report(`${label(dr)} sets ${path} to DISABLE toward in-mesh host ${host}: the client sidecar then sends plaintext, `
+            + "which servers under STRICT mTLS reject (requests fail) and all others receive unauthenticated and unencrypted. "
+            + `Fix: remove that tls block or use ISTIO_MUTUAL; if ${host} is outside the mesh, declare it with a ServiceEntry `
+            + "(location MESH_EXTERNAL) or list it in this policy's externalHosts.", dr.urn);
+    }
+}
+
+export const mtlsPolicies = [meshWideMtls, noWeakMtls, rootNamespaceSelector, onePeerAuthenticationPerNamespace, destinationRuleTls];

@@ -1,0 +1,136 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { chooseConfig, exitCode, parseArgs, renderText } from "../tools/check";
+import { CheckInputError, fromRun, parseCheckInput, readCheckFile, UNKNOWN_SENTINEL } from "../tools/checkInput";
+import { runPolicies } from "../tools/policyRunner";
+import { REPO_ROOT } from "../tools/stackConfig";
+import { istio, meshTelemetry, OTEL_PROVIDER } from "./fixtures/resources";
+import { evaluateStackFile } from "./harness";
+
+const fixture = (name: string) => path.join(__dirname, "fixtures", name);
+const prodConfig = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policies", "config", "prod.json"), "utf8"));
+
+/** Runs `npm run check` as a user would (ts-node, no npm banner). */
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), path.join(REPO_ROOT, "tools", "check.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("check: inputs", () => {
+    it("reads a version 3 stack export: every resource, secrets left encrypted counted as unknown", () => {
+        const input = readCheckFile(fixture("prod-export.json"));
+        assert.strictEqual(input.format, "stack export v3");
+        assert.strictEqual(input.resources.length, 18);
+        assert.strictEqual(input.encryptedSecrets, 5);
+        const kps = input.resources.find((r) => r.name === "monitoring")!;
+        assert.strictEqual((kps.inputs.values as any).grafana.adminPassword, UNKNOWN_SENTINEL);
+        assert.deepStrictEqual(input.resources.slice(0, 2).map((r) => [r.type, r.name, r.custom]), [
+            ["pulumi:pulumi:Stack", "meshstack-prod", false], ["pulumi:providers:kubernetes", "cluster-k8s", true],
+        ]);
+    });
+
+    it("reads a preview: newState of every step but deletes, outputs falling back to inputs for creates", () => {
+        const input = readCheckFile(fixture("prod-preview.json"));
+        assert.strictEqual(input.format, "preview JSON");
+        assert.strictEqual(input.resources.length, 20);
+        assert.ok(!input.resources.some((r) => r.name === "shop-old-open"), "the deleted AuthorizationPolicy is gone");
+        const created = input.resources.find((r) => r.name === "shop-ratings" && r.type.endsWith(":DestinationRule"))!;
+        assert.deepStrictEqual(created.outputs, created.inputs);
+    });
+
+    it("reads the plan's --json output and refuses what it cannot use, saying why", () => {
+        const plan = parseCheckInput({ stack: "dev", resources: [{ urn: "urn:pulumi:dev::meshstack::kubernetes:helm.sh/v3:Release::istiod", type: "kubernetes:helm.sh/v3:Release", name: "istiod", inputs: { chart: "istiod" } }] });
+        assert.deepStrictEqual([plan.format, plan.resources[0].outputs], ["plan JSON", { chart: "istiod" }]);
+        const refused = (doc: unknown) => {
+            try {
+                parseCheckInput(doc, "x.json");
+            } catch (e) {
+                assert.ok(e instanceof CheckInputError);
+                return (e as Error).message;
+            }
+            return "accepted";
+        };
+        assert.strictEqual(refused({ version: 2, deployment: { resources: [] } }),
+            "x.json is a stack export of version 2; only version 3 (Pulumi CLI 3.x `pulumi stack export`) is supported");
+        assert.strictEqual(refused({ hello: 1 }), "x.json is neither a stack export ({\"version\": 3, \"deployment\": {\"resources\": [...]}}), "
+            + "a preview ({\"steps\": [{\"newState\": ...}]}) nor a plan JSON file ({\"stack\", \"resources\"})");
+        assert.strictEqual(refused({ steps: [{ op: "create", newState: { type: "x" } }] }),
+            "x.json: steps[0].newState has no urn and type; is this a Pulumi state or preview file?");
+    });
+});
+
+describe("check: command", () => {
+    it("parses its arguments and refuses ambiguous ones", () => {
+        assert.deepStrictEqual(parseArgs(["--stack", "prod", "--json"]), { json: true, stack: "prod" });
+        assert.throws(() => parseArgs(["--stack", "prod", "--file", "x.json"]), /give exactly one of --stack or --file/);
+        assert.throws(() => parseArgs(["--file"]), /--file needs a value/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--verbose"]), /unknown argument --verbose/);
+    });
+
+    it("picks policies/config/<stack>.json for a stack unless a config is given; none for files", () => {
+        assert.strictEqual(chooseConfig({ stack: "dev", json: false }).description, "policies/config/dev.json (picked for stack dev, as the PR workflow passes it)");
+        assert.strictEqual(chooseConfig({ stack: "dev", config: "policies/config/prod.json", json: false }).description, "policies/config/prod.json (given with --policy-pack-config)");
+        assert.deepStrictEqual(chooseConfig({ stack: "staging", json: false }), { config: {}, description: "none, so the pack's production defaults apply" });
+        assert.deepStrictEqual(chooseConfig({ file: "x.json", json: false }).config, {});
+        const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "check-")), "bad.json");
+        fs.writeFileSync(bad, JSON.stringify({ "no-permissive-mtls": "strict" }));
+        assert.throws(() => chooseConfig({ file: "x.json", config: bad, json: false }),
+            (e: Error) => e instanceof CheckInputError && e.message === `policy pack config ${bad} is invalid:\n  "no-permissive-mtls" enforcement level "strict" is not supported; use one of: advisory, mandatory, remediate, disabled`);
+    });
+
+    it("passes the export file (exit 0) and fails the preview with PERMISSIVE mTLS and 100 % sampling (exit 1), one line per violation", () => {
+        const pass = cli("--file", fixture("prod-export.json"));
+        assert.strictEqual(pass.code, 0, pass.stderr);
+        assert.deepStrictEqual(pass.stdout.split("\n").slice(0, 3), [
+            `meshstack check: file ${fixture("prod-export.json")} (stack export v3, 18 resources)`,
+            "policy pack config: none, so the pack's production defaults apply",
+            "note: 5 secret values are encrypted and were treated as unknown; export with --show-secrets to check them",
+        ]);
+        assert.match(pass.stdout, /\n0 mandatory, 0 advisory violations; 15 policies over 18 resources in \d+\.\d s: PASS\n$/);
+
+        const fail = cli("--file", fixture("prod-preview.json"), "--json");
+        assert.strictEqual(fail.code, 1, fail.stderr);
+        const out = JSON.parse(fail.stdout);
+        assert.deepStrictEqual(out.summary, { mandatory: 2, advisory: 0, resources: 20, exitCode: 1 });
+        assert.deepStrictEqual(out.violations.map((v: any) => [v.level, v.policy, v.urn]), [
+            ["mandatory", "mesh-wide-mtls-strict", "urn:pulumi:prod::meshstack::meshstack:mesh:IstioMesh$kubernetes:security.istio.io/v1:PeerAuthentication::istio-system-default"],
+            ["mandatory", "mesh-wide-trace-sampling", "urn:pulumi:prod::meshstack::meshstack:mesh:IstioMesh$kubernetes:telemetry.istio.io/v1:Telemetry::istio-system-mesh-default"],
+        ]);
+    });
+
+    it("exits 2 on unusable input with a clear message", () => {
+        const missing = cli("--file", "tests/fixtures/nope.json");
+        assert.deepStrictEqual([missing.code, missing.stdout, missing.stderr], [2, "", "meshstack check: cannot read tests/fixtures/nope.json: ENOENT\n"]);
+        const noStack = cli("--stack", "qa");
+        assert.deepStrictEqual([noStack.code, noStack.stderr], [2, "meshstack check: stack qa cannot be evaluated: no stack file Pulumi.qa.yaml; stacks here: dev, prod\n"]);
+    });
+
+    it("a prod stack variant with PERMISSIVE mTLS and 100 % sampling fails with the expected messages", async () => {
+        // Until the mesh-policy settings land, the variant adds the Istio objects to what the prod program records.
+        const run = await evaluateStackFile("prod");
+        const input = fromRun(run);
+        const istiodRelease = input.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "istiod")!;
+        // Stack policies read outputs, resource policies inputs: the istiod values gain the tracing provider in both.
+        const traced = (state: Record<string, any>) => ({ ...state, values: { ...state.values, meshConfig: { ...state.values.meshConfig, extensionProviders: [OTEL_PROVIDER] } } });
+        const withTracing = { ...istiodRelease, inputs: traced(istiodRelease.inputs), outputs: traced(istiodRelease.outputs) };
+        const variant = [
+            ...input.resources.map((r) => (r === istiodRelease ? withTracing : r)),
+            istio("PeerAuthentication", "istio-system", "default", { mtls: { mode: "PERMISSIVE" } }),
+            meshTelemetry(100),
+        ];
+        const result = await runPolicies(variant, prodConfig);
+        assert.strictEqual(exitCode(result), 1);
+        assert.deepStrictEqual(result.violations.map((v) => `${v.level} ${v.policy}: ${v.message}`), [
+            "mandatory mesh-wide-mtls-strict: PeerAuthentication istio-system/default is the mesh-wide PeerAuthentication but its mtls.mode is PERMISSIVE: "
+            + "the workloads still accept plaintext, so any pod (or anything that reaches the pod network) can call them unauthenticated and unencrypted. Fix: set spec.mtls.mode to STRICT.",
+            "mandatory mesh-wide-trace-sampling: Telemetry istio-system/mesh-default samples 100 % of traces (tracing[0].randomSamplingPercentage), outside the allowed 1-10 %: "
+            + "tracing cost (collector, storage and sidecar CPU) grows with every sampled request. Fix: set it between 1 and 10.",
+        ]);
+        const text = renderText("stack prod", { ...input, resources: variant }, { config: prodConfig, description: "policies/config/prod.json" }, result, 1.2);
+        assert.ok(text.split("\n")[3].startsWith("mandatory mesh-wide-mtls-strict     urn:pulumi:prod::meshstack::meshstack:mesh:IstioMesh$kubernetes:security.istio.io/v1:PeerAuthentication::istio-system-default  PeerAuthentication"), text);
+        assert.ok(text.endsWith(`2 mandatory, 0 advisory violations; 15 policies over ${variant.length} resources in 1.2 s: FAIL`), text);
+    });
+});

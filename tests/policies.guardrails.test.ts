@@ -1,0 +1,134 @@
+import * as assert from "assert";
+import { deployment, istio, release, service, withResources } from "./fixtures/resources";
+import { messages } from "./fixtures/run";
+
+describe("policies: guardrails", () => {
+    describe("helm-chart-pinned", () => {
+        const policy = "helm-chart-pinned";
+
+        it("reports ranges, missing versions, http and missing repositories", async () => {
+            const found = await messages(policy, withResources(
+                release("istio-base", "base", {}, { version: "^1.30.0" }),
+                release("istiod", "istiod", {}, { version: "" }),
+                release("kiali", "kiali-server", {}, { repo: "http://kiali.org/helm-charts", version: "2.29.0" }),
+                release("local", "./charts/local", {}, { repo: null }),
+            ));
+            assert.deepStrictEqual(found, [
+                "istio-base: Helm release istio-base (chart base) has chart version \"^1.30.0\", not an exact version: the chart (and every image it pins) "
+                + "then changes whenever the repository publishes, without a reviewed change. Fix: set version to an exact release such as 1.30.5 (in versions.ts).",
+                "istiod: Helm release istiod (chart istiod) has chart version unset, not an exact version: the chart (and every image it pins) "
+                + "then changes whenever the repository publishes, without a reviewed change. Fix: set version to an exact release such as 1.30.5 (in versions.ts).",
+                "kiali: Helm release kiali (chart kiali-server) comes from repository http://kiali.org/helm-charts, not an https repository: without TLS "
+                + "(or without a declared repository) the chart that gets installed cannot be traced to a trusted source. Fix: set repositoryOpts.repo to the chart's https repository URL.",
+                "local: Helm release local (chart ./charts/local) sets no repositoryOpts.repo, not an https repository: without TLS "
+                + "(or without a declared repository) the chart that gets installed cannot be traced to a trusted source. Fix: set repositoryOpts.repo to the chart's https repository URL.",
+            ]);
+        });
+
+        it("accepts oci:// charts only when allowOci is set", async () => {
+            const oci = release("podinfo", "oci://ghcr.io/stefanprodan/charts/podinfo", {}, { repo: null, version: "6.9.0" });
+            assert.strictEqual((await messages(policy, withResources(oci))).length, 1);
+            assert.deepStrictEqual(await messages(policy, withResources(oci), { [policy]: { allowOci: true } }), []);
+        });
+    });
+
+    describe("no-latest-images", () => {
+        const policy = "no-latest-images";
+
+        it("reports untagged and latest images in values and pod specs, not digests, pinned tags or Istio's image names", async () => {
+            const found = await messages(policy, withResources(
+                release("collector", "opentelemetry-collector", {
+                    image: { repository: "otel/opentelemetry-collector-k8s", tag: "latest" },
+                    extraContainers: [{ name: "sidecar", image: "busybox" }, { name: "pinned", image: "busybox@sha256:" + "a".repeat(64) }],
+                    initImage: { image: "registry.local:5000/tools/init:1.2" },
+                }, { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.170.0" }),
+                release("ztunnel", "ztunnel", { image: "ztunnel", hub: "docker.io/istio", tag: "1.30.5" }),
+                release("istio-ingressgateway", "gateway", { image: "auto" }, { namespace: "istio-ingress" }),
+                deployment("frontend", "shop", "ghcr.io/example/frontend:latest"),
+            ));
+            assert.deepStrictEqual(found.map((m) => m.split(", which")[0]), [
+                "frontend: Deployment frontend sets spec.template.spec.containers[0].image to \"ghcr.io/example/frontend:latest\"",
+                "collector: Helm release collector (chart opentelemetry-collector) sets values.image.tag to \"latest\"",
+                "collector: Helm release collector (chart opentelemetry-collector) sets values.extraContainers[0].image to \"busybox\"",
+            ]);
+            assert.ok(found[2].endsWith(", which has no tag (pulls latest): every node pull can then run different code, rollbacks don't restore the old image, "
+                + "and what runs is not what was reviewed. Fix: pin an exact tag (or a digest) such as 1.30.5, or leave the tag empty so the chart's pinned appVersion applies."), found[2]);
+            assert.deepStrictEqual(await messages(policy, withResources(deployment("frontend", "shop", "ghcr.io/example/frontend:latest")),
+                { [policy]: { exceptions: ["ghcr.io/example/frontend:latest"] } }), []);
+        });
+    });
+
+    describe("no-anonymous-ui-admin", () => {
+        const policy = "no-anonymous-ui-admin";
+        const kps = (grafana: unknown) => release("monitoring", "kube-prometheus-stack", { grafana },
+            { version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts", namespace: "observability" });
+
+        it("reports anonymous Grafana admins and editors (standalone, in kube-prometheus-stack, through env) and anonymous Kiali", async () => {
+            const found = await messages(policy, withResources(
+                kps({ "grafana.ini": { "auth.anonymous": { enabled: true, org_role: "Admin" } } }),
+                release("grafana", "grafana", { env: { GF_AUTH_ANONYMOUS_ENABLED: "true", GF_AUTH_ANONYMOUS_ORG_ROLE: "Editor" } }, { version: "12.11.1", repo: "https://grafana-community.github.io/helm-charts" }),
+                release("kiali", "kiali-server", { auth: { strategy: "anonymous" } }, { version: "2.29.0", repo: "https://kiali.org/helm-charts" }),
+                release("kiali-operator", "kiali-operator", { cr: { spec: { auth: { strategy: "anonymous" }, deployment: { view_only_mode: false } } } }, { version: "2.29.0", repo: "https://kiali.org/helm-charts" }),
+            ));
+            assert.deepStrictEqual(found.map((m) => m.split(": anyone")[0]), [
+                "monitoring: Helm release monitoring (chart kube-prometheus-stack): Grafana allows anonymous users with org_role Admin",
+                "kiali: Helm release kiali (chart kiali-server): Kiali uses auth.strategy anonymous without deployment.view_only_mode",
+                "grafana: Helm release grafana (chart grafana): Grafana allows anonymous users with org_role Editor",
+                "kiali-operator: Helm release kiali-operator (chart kiali-operator): Kiali uses auth.strategy anonymous without deployment.view_only_mode",
+            ]);
+            assert.ok(found[0].endsWith("anyone who reaches the UI can change dashboards, data sources or mesh configuration without logging in. "
+                + "Fix: turn anonymous access off (or limit it to Viewer / Kiali view_only_mode) and use the UI's login or SSO."));
+        });
+
+        it("accepts anonymous viewers (Grafana's default role) and view-only Kiali", async () => {
+            const resources = withResources(
+                kps({ "grafana.ini": { "auth.anonymous": { enabled: true } } }),
+                release("kiali", "kiali-server", { auth: { strategy: "anonymous" }, deployment: { view_only_mode: true } }, { version: "2.29.0", repo: "https://kiali.org/helm-charts" }),
+            );
+            assert.deepStrictEqual(await messages(policy, resources), []);
+        });
+    });
+
+    describe("no-allow-all-authorization", () => {
+        const policy = "no-allow-all-authorization";
+        const ap = (spec: unknown) => istio("AuthorizationPolicy", "shop", "open", spec);
+
+        it("reports an ALLOW policy with an empty rule, as advisory", async () => {
+            const found = await messages(policy, withResources(ap({ rules: [{ from: [{ source: { namespaces: ["shop"] } }] }, {}] })));
+            assert.deepStrictEqual(found, [
+                "shop-open: AuthorizationPolicy shop/open is an ALLOW policy whose rules[1] is empty: an empty rule matches every request, so it allows "
+                + "all traffic to the workloads it selects and cancels the deny-by-default that ALLOW policies otherwise give. "
+                + "Fix: constrain the rule with from.source (principals, namespaces) or to.operation; `spec: {}` denies all if that was meant; "
+                + "if allow-all is intended, add \"shop/open\" to this policy's exceptions.",
+            ]);
+        });
+
+        it("leaves deny-all, DENY policies, constrained rules and exceptions alone", async () => {
+            for (const spec of [{}, { action: "DENY", rules: [{ to: [{ operation: { paths: ["/admin"] } }] }] }, { rules: [{ when: [{ key: "request.auth.claims[iss]", values: ["x"] }] }] }]) {
+                assert.deepStrictEqual(await messages(policy, withResources(ap(spec))), [], JSON.stringify(spec));
+            }
+            assert.deepStrictEqual(await messages(policy, withResources(ap({ action: "ALLOW", rules: [{}] })), { [policy]: { exceptions: ["shop/open"] } }), []);
+        });
+    });
+
+    describe("no-loadbalancer-ui", () => {
+        const policy = "no-loadbalancer-ui";
+
+        it("reports UI charts and UI Services exposed as LoadBalancer, not the ingress gateway", async () => {
+            const found = await messages(policy, withResources(
+                release("monitoring", "kube-prometheus-stack", { grafana: { service: { type: "LoadBalancer" } }, prometheus: { service: { type: "ClusterIP" } } },
+                    { version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts", namespace: "observability" }),
+                release("kiali", "kiali-server", { deployment: { service_type: "LoadBalancer" } }, { version: "2.29.0", repo: "https://kiali.org/helm-charts" }),
+                service("jaeger-query", "observability", "LoadBalancer"),
+                service("shop-web", "shop", "LoadBalancer"),
+            ));
+            assert.deepStrictEqual(found.map((m) => m.split(": internal")[0]), [
+                "monitoring: Helm release monitoring (chart kube-prometheus-stack) sets values.grafana.service.type to LoadBalancer",
+                "kiali: Helm release kiali (chart kiali-server) sets values.deployment.service_type to LoadBalancer",
+                "jaeger-query: Service jaeger-query is of type LoadBalancer",
+            ]);
+            assert.ok(found[0].endsWith("internal UIs then get an address outside the cluster, protected only by their own (often weaker or anonymous) logins. "
+                + "Fix: use ClusterIP and reach the UI with kubectl port-forward, or publish it through the ingress gateway behind authentication."));
+        });
+    });
+});
