@@ -3,12 +3,16 @@ import { buildCluster, ClusterSettings } from "./cluster";
 import { keyName, NS, SettingsError, shown } from "./errors";
 import { clusterKeys, ClusterKind, Env, ENVIRONMENTS, KeySpec, meshKeys } from "./keys";
 import { buildMesh, MeshSettings } from "./mesh";
+import { buildMeshPolicy, MeshPolicySettings, meshPolicyKeys } from "./meshPolicy";
 import { Preset, presets } from "./presets";
+import { AppSettings, buildApp, serviceKeys } from "./services";
 import { RawConfig, Values } from "./values";
 
 export { SettingsError } from "./errors";
 export type { ClusterSettings } from "./cluster";
 export type { MeshSettings } from "./mesh";
+export type { MeshPolicySettings } from "./meshPolicy";
+export type { AppSettings } from "./services";
 export type { Preset, Resources } from "./presets";
 
 /** Every stack setting, typed and validated. Read once, before any resource exists. */
@@ -19,10 +23,12 @@ export interface Settings {
     readonly preset: Preset;
     readonly cluster: ClusterSettings;
     readonly mesh: MeshSettings;
+    readonly meshPolicy: MeshPolicySettings;
+    readonly app: AppSettings;
 }
 
 /** The whole key table: what Pulumi.yaml declares and what a stack file may set. */
-export const allKeys: readonly KeySpec[] = [...clusterKeys, ...meshKeys];
+export const allKeys: readonly KeySpec[] = [...clusterKeys, ...meshKeys, ...meshPolicyKeys, ...serviceKeys];
 const specs = new Map(allKeys.map((s) => [s.key, s]));
 
 /**
@@ -39,10 +45,12 @@ export function loadSettings(raw: RawConfig, project: string, stack: string): Se
     }
     const cluster = buildCluster(values, environment, stack, keysOfClusterKind);
     const mesh = buildMesh(values);
+    const meshPolicy = buildMeshPolicy(values, environment);
+    const app = buildApp(values, environment, mesh, meshPolicy);
     if (problems.length > 0 || cluster === undefined) {
         throw new SettingsError(problems);
     }
-    return { project, stack, environment, preset, cluster, mesh };
+    return { project, stack, environment, preset, cluster, mesh, meshPolicy, app };
 }
 
 /** Reads this stack's `meshstack:` config from the Pulumi runtime and validates it. */

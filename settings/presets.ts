@@ -1,4 +1,5 @@
 import { ClusterKind, Env, MeshMode, OutboundPolicy } from "./keys";
+import { MeshMtlsMode } from "./meshPolicy";
 
 /** CPU and memory of one container, in Kubernetes quantity strings. */
 export interface Resources {
@@ -36,6 +37,11 @@ export interface Preset {
         readonly "mesh.istiodMaxReplicas": number;
         readonly "mesh.gatewayReplicas": number;
         readonly "mesh.gatewayMaxReplicas": number;
+        readonly "mesh.mtlsMode": MeshMtlsMode;
+        readonly "mesh.samplingPercentage": number;
+        readonly "mesh.defaultDeny": boolean;
+        readonly "mesh.faultInjection": boolean;
+        readonly "mesh.ingressHosts": readonly string[];
     };
     readonly sizing: {
         readonly istiod: Resources;
@@ -67,6 +73,7 @@ const commonDefaults = {
     "eks.adminPrincipals": [],
     "eks.instanceTypes": ["m6i.large"],
     "mesh.mode": "sidecar",
+    "mesh.ingressHosts": [],
 } as const;
 
 export const presets: Record<Env, Preset> = {
@@ -86,6 +93,10 @@ export const presets: Record<Env, Preset> = {
             "mesh.istiodMaxReplicas": 1,
             "mesh.gatewayReplicas": 1,
             "mesh.gatewayMaxReplicas": 1,
+            "mesh.mtlsMode": "PERMISSIVE",
+            "mesh.samplingPercentage": 100,
+            "mesh.defaultDeny": false,
+            "mesh.faultInjection": true,
         },
         // Sized so the whole platform fits one laptop kind node.
         sizing: {
@@ -113,6 +124,10 @@ export const presets: Record<Env, Preset> = {
             "mesh.istiodMaxReplicas": 3,
             "mesh.gatewayReplicas": 2,
             "mesh.gatewayMaxReplicas": 3,
+            "mesh.mtlsMode": "STRICT",
+            "mesh.samplingPercentage": 10,
+            "mesh.defaultDeny": true,
+            "mesh.faultInjection": true,
         },
         sizing: {
             istiod: res("250m", "512Mi", "1", "1Gi"),
@@ -140,6 +155,10 @@ export const presets: Record<Env, Preset> = {
             "mesh.istiodMaxReplicas": 5,
             "mesh.gatewayReplicas": 2,
             "mesh.gatewayMaxReplicas": 5,
+            "mesh.mtlsMode": "STRICT",
+            "mesh.samplingPercentage": 1,
+            "mesh.defaultDeny": true,
+            "mesh.faultInjection": false,
         },
         sizing: {
             istiod: res("500m", "2Gi", "2", "4Gi"),
