@@ -52,7 +52,9 @@ export function checkApp(app: AppSettings, ctx: CheckContext, problems: string[]
             at(`${ext.path}.name`, `${shown(ext.name)} is already declared at ${externalAt.get(ext.name)}; external service names must be unique`);
         }
         externalAt.set(ext.name, externalAt.get(ext.name) ?? ext.path);
-        if (ext.viaEgressGateway && !ctx.mesh.egressGateway) {
+        if (ext.viaEgressGateway && ambient) {
+            at(`${ext.path}.viaEgressGateway`, `is true, but routing through the egress gateway is a sidecar feature; in ambient mode remove it`);
+        } else if (ext.viaEgressGateway && !ctx.mesh.egressGateway) {
             at(`${ext.path}.viaEgressGateway`, `is true but ${keyName("mesh.egressGateway")} is false; install the egress gateway or set viaEgressGateway: false`);
         }
         if (ext.viaEgressGateway && ext.protocol !== "TLS") {

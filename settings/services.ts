@@ -174,13 +174,15 @@ const SERVICE_FIELDS = [
 
 /** The application settings, read and cross-checked; problems go to `v.problems`. */
 export function buildApp(v: Values, env: Env, mesh: MeshSettings, policy: MeshPolicySettings): AppSettings {
-    const app = readApp({ namespaces: v.get("namespaces"), services: v.get("services"), externalServices: v.get("externalServices") }, mesh.egressGateway, v.problems);
+    // Only sidecars route external TLS to the egress gateway; ambient workloads go out through ztunnel.
+    const egressByDefault = mesh.egressGateway && mesh.mode === "sidecar";
+    const app = readApp({ namespaces: v.get("namespaces"), services: v.get("services"), externalServices: v.get("externalServices") }, egressByDefault, v.problems);
     checkApp(app, { env, mesh, policy }, v.problems);
     return app;
 }
 
 /** Reads the application settings; problems go to `problems`, each naming its settings path. */
-export function readApp(raw: { namespaces: unknown; services: unknown; externalServices: unknown }, egressGateway: boolean, problems: string[]): AppSettings {
+export function readApp(raw: { namespaces: unknown; services: unknown; externalServices: unknown }, egressByDefault: boolean, problems: string[]): AppSettings {
     return {
         namespaces: objectList(raw.namespaces, "namespaces", problems, ["name", "mtlsMode", "samplingPercentage"]).flatMap((f) => {
             const name = f.str("name", { pattern: DNS_LABEL, example: "payments" });
@@ -198,7 +200,7 @@ export function readApp(raw: { namespaces: unknown; services: unknown; externalS
             const port = f.int("port", ...PORT) ?? 443;
             const protocol = (f.str("protocol", { oneOf: EXTERNAL_PROTOCOLS }) ?? "TLS") as ExternalProtocol;
             // The egress gateway passes TLS through; plain HTTP goes out directly unless asked otherwise.
-            const viaEgressGateway = f.bool("viaEgressGateway") ?? (egressGateway && protocol === "TLS");
+            const viaEgressGateway = f.bool("viaEgressGateway") ?? (egressByDefault && protocol === "TLS");
             return name === undefined || host === undefined ? [] : [{ path: f.path, name, host, port, protocol, viaEgressGateway }];
         }),
     };

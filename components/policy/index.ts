@@ -19,7 +19,7 @@ function gatewayRef(g: GatewayInfo): GatewayRef {
 }
 
 /** The context the policy builders see, from the settings and the installed mesh. */
-export function policyContext(settings: Settings, mesh: Pick<IstioMesh, "rootNamespace" | "ingress" | "egress">): PolicyContext {
+function policyContext(settings: Settings, mesh: Pick<IstioMesh, "rootNamespace" | "ingress" | "egress">): PolicyContext {
     return {
         environment: settings.environment,
         clusterName: settings.cluster.name,

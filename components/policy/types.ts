@@ -297,5 +297,3 @@ export type MeshObject =
     | Obj<"telemetry.istio.io/v1", "Telemetry", TelemetrySpec>
     | Obj<"networking.istio.io/v1alpha3", "EnvoyFilter", EnvoyFilterSpec>
     | Obj<"gateway.networking.k8s.io/v1", "Gateway", WaypointSpec>;
-
-export type MeshKind = MeshObject["kind"];
