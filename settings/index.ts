@@ -5,7 +5,8 @@ import { clusterKeys, ClusterKind, Env, ENVIRONMENTS, KeySpec, meshKeys } from "
 import { buildMesh, MeshSettings } from "./mesh";
 import { buildMeshPolicy, MeshPolicySettings, meshPolicyKeys } from "./meshPolicy";
 import { Preset, presets } from "./presets";
-import { AppSettings, buildApp, serviceKeys } from "./services";
+import { buildApp } from "./serviceReaders";
+import { AppSettings, serviceKeys } from "./services";
 import { RawConfig, Values } from "./values";
 
 export { SettingsError } from "./errors";

@@ -8,7 +8,7 @@ import { keyName, shown } from "./errors";
 import { Env } from "./keys";
 import { MeshSettings } from "./mesh";
 import { checkProdSampling, ingressCovers, MeshPolicySettings } from "./meshPolicy";
-import type { AppSettings, ServiceSpec } from "./services";
+import { AppSettings, ServiceSpec } from "./services";
 
 /** `<trust domain>/ns/<namespace>/sa/<service account>`, as Istio writes mTLS peer identities. */
 export const PRINCIPAL = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?\/ns\/[a-z0-9]([-a-z0-9]*[a-z0-9])?\/sa\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;

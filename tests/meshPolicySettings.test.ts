@@ -145,6 +145,42 @@ describe("mesh policy settings", () => {
                 "meshstack:services[0].mtls.ports.8443 \"DISABLE\" is not supported in ambient mode; use PERMISSIVE",
                 "meshstack:services[1].rateLimit shares port 8080 with services[0] in namespace shop; in ambient mode the waypoint rate-limits by service port, so give the services different ports",
             ]],
+            ["route matches that match everything, conflict or are missing", "dev", app({ routes: [{ match: {} }, { match: { path: "/a", pathPrefix: "/b" } }, { subset: "v1" }] }),
+                ["meshstack:services[2].routes[0].match matches every request; set pathPrefix, path or headers",
+                    "meshstack:services[2].routes[1].match.path and pathPrefix are both set; use one of them",
+                    "meshstack:services[2].routes[2].match is required; set it, e.g. match: {pathPrefix: /v2}"]],
+            ["malformed load balancer, tenant routing, fault, CORS origin, exposed wildcard and a repeated version", "dev",
+                app({ loadBalancer: { hash: "x" }, tenantRouting: { tenants: { acme: "v1" } }, fault: {}, cors: { allowOrigins: ["*"] }, expose: { host: "*.example.com" }, versions: ["v1", "v1"] }), [
+                    "meshstack:services[2].loadBalancer.hash is not a known field; use one of: hashHeader",
+                    "meshstack:services[2].loadBalancer.hashHeader is required; set it, e.g. hashHeader: x-session-id",
+                    "meshstack:services[2].tenantRouting.header is required; set it, e.g. header: x-tenant-id",
+                    "meshstack:services[2].fault.delay or fault.abort is required; a fault needs a delay, an abort or both",
+                    "meshstack:services[2].cors.allowOrigins[0] \"*\" is not valid; use an exact origin such as https://app.example.com",
+                    "meshstack:services[2].expose.host \"*.example.com\" is a wildcard; expose a service under one exact host",
+                    "meshstack:services[2].versions[1] \"v1\" is declared twice; list each version once",
+                ]],
+            ["a service that is not an object, wildcard and repeated external names, a name used twice", "dev", {
+                namespaces: NAMESPACES,
+                services: ["cart", { ...stock, name: "stripe" }],
+                externalServices: [{ name: "stripe", host: "api.stripe.com" }, { name: "stripe", host: "*.stripe.com" }],
+            }, [
+                "meshstack:services[0] \"cart\" is not an object; write it as YAML fields (name, namespace, port, serviceAccount, versions, trafficPolicy, loadBalancer, connectionPool, timeout, retries, routes, canary, tenantRouting, mirror, fault, cors, expose, allow, requireJwt, rateLimit, mtls, dependsOn)",
+                "meshstack:externalServices[1].host \"*.stripe.com\" is a wildcard; declare each external host by its exact name",
+                "meshstack:services[1].name \"stripe\" is also an external service (externalServices[0]); names must be unique",
+            ]],
+            ["bad and repeated JWT issuers", "dev", { "mesh.jwt": [{ issuer: "a b", jwksUri: "https://x" }, { issuer: "https://i", jwksUri: "https://x" }, { issuer: "https://i", jwksUri: "https://y" }, { jwksUri: "https://z" }] }, [
+                "meshstack:mesh.jwt[0].issuer \"a b\" is not valid; an issuer has no spaces or '*'",
+                "meshstack:mesh.jwt[2].issuer \"https://i\" is declared twice; declare each issuer once",
+                "meshstack:mesh.jwt[3].issuer is required; set it, e.g. issuer: https://auth.example.com",
+            ]],
+            ["every field of a service whose port is unusable", "dev", {
+                namespaces: NAMESPACES,
+                services: [{ name: "cart", namespace: "shop", port: "80", allow: [{ principals: ["cluster.local/ns/a/sa/b"], headers: { "x-tenant-id": "acme" } }], canary: { weights: [100] } }],
+            }, [
+                "meshstack:services[0].port \"80\" is not a whole number; use a whole number from 1 to 65535",
+                "meshstack:services[0].canary.subsets is required; set it, e.g. subsets: [v1, v2]",
+                "meshstack:services[0].allow[0].headers.x-tenant-id \"acme\" is not a list of values; write the accepted header values as a YAML list",
+            ]],
         ];
         for (const [what, stack, values, expected] of cases) {
             it(what, () => assert.deepStrictEqual(problems(stack, values), expected));

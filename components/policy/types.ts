@@ -31,7 +31,6 @@ export interface PeerAuthenticationSpec {
 export interface AuthorizationSource {
     readonly principals?: readonly string[];
     readonly namespaces?: readonly string[];
-    readonly requestPrincipals?: readonly string[];
     readonly notRequestPrincipals?: readonly string[];
 }
 
@@ -63,7 +62,6 @@ export interface JwtRule {
     readonly issuer: string;
     readonly jwksUri: string;
     readonly audiences?: readonly string[];
-    readonly forwardOriginalToken?: boolean;
 }
 
 export interface RequestAuthenticationSpec {
@@ -82,7 +80,6 @@ export interface ConnectionPoolSettings {
         readonly http1MaxPendingRequests: number;
         readonly http2MaxRequests: number;
         readonly maxRequestsPerConnection?: number;
-        readonly maxRetries?: number;
     };
 }
 
@@ -209,7 +206,6 @@ export interface ServiceEntrySpec {
 
 export interface SidecarSpec {
     readonly egress: readonly { readonly hosts: readonly string[] }[];
-    readonly outboundTrafficPolicy?: { readonly mode: "ALLOW_ANY" | "REGISTRY_ONLY" };
 }
 
 // ---- telemetry.istio.io/v1 ----
