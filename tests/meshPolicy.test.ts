@@ -61,7 +61,7 @@ describe("mesh policies", function () {
 
         it("dev runs PERMISSIVE mesh-wide with named exceptions; prod denies by default and serves HTTPS", () => {
             assert.deepStrictEqual(meshWide(dev, "PeerAuthentication").map((r) => r.inputs.spec), [{ mtls: { mode: "PERMISSIVE" } }]);
-            assert.deepStrictEqual(meshObject(dev, "PeerAuthentication", "ml", "mtls-exception").inputs.spec, { mtls: { mode: "PERMISSIVE" } });
+            assert.deepStrictEqual(meshObject(dev, "PeerAuthentication", "payments", "mtls-exception").inputs.spec, { mtls: { mode: "STRICT" } });
             assert.deepStrictEqual(meshObject(dev, "PeerAuthentication", "payments", "payments-mtls-exception").inputs.spec, {
                 selector: { matchLabels: { app: "payments" } },
                 portLevelMtls: { "8443": { mode: "PERMISSIVE" } },
@@ -107,7 +107,7 @@ describe("mesh policies", function () {
                 "EnvoyFilter payments/payments-ratelimit",
                 "Gateway istio-ingress/ingress-gateway",
                 "PeerAuthentication istio-system/default",
-                "PeerAuthentication ml/mtls-exception",
+                "PeerAuthentication payments/mtls-exception",
                 "PeerAuthentication payments/payments-mtls-exception",
                 "RequestAuthentication edge/api-gateway-jwt",
                 "ServiceEntry istio-system/stripe",
@@ -135,7 +135,7 @@ describe("mesh policies", function () {
                 "Telemetry ml/tracing-override",
                 "VirtualService istio-system/stripe-egress",
             ]);
-            assert.deepStrictEqual(removed, ["PeerAuthentication ml/mtls-exception", "PeerAuthentication payments/payments-mtls-exception"]);
+            assert.deepStrictEqual(removed, ["PeerAuthentication payments/mtls-exception", "PeerAuthentication payments/payments-mtls-exception"]);
         });
 
         it("every object is a child of the component on the cluster's provider and waits for istiod and its namespace", () => {
