@@ -90,7 +90,6 @@ export function checkApp(app: AppSettings, ctx: CheckContext, problems: string[]
     if (exposed.length > 0 && ctx.env === "prod" && ctx.policy.tlsCredentialName === undefined) {
         problems.push(`${keyName("mesh.tlsCredentialName")} is required in prod when services are exposed (${exposed.map((s) => `${s.path}.expose`).join(", ")}); name the TLS secret in ${INGRESS_NAMESPACE}`);
     }
-    if (ambient) checkAmbientRateLimits(app.services, at);
 }
 
 function checkSubsets(svc: ServiceSpec, at: (path: string, message: string) => void): void {
@@ -146,18 +145,5 @@ function checkService(svc: ServiceSpec, ctx: CheckContext, at: (path: string, me
         for (const [port, mode] of Object.entries(svc.mtls?.ports ?? {})) {
             if (mode === "DISABLE") at(`${svc.path}.mtls.ports.${port}`, `"DISABLE" is not supported in ambient mode; use PERMISSIVE`);
         }
-    }
-}
-
-/** An ambient waypoint's rate-limit filter matches a service port, so two rate-limited services of a namespace need distinct ports. */
-function checkAmbientRateLimits(services: readonly ServiceSpec[], at: (path: string, message: string) => void): void {
-    const seen = new Map<string, ServiceSpec>();
-    for (const svc of services.filter((s) => s.rateLimit)) {
-        const key = `${svc.namespace}:${svc.port}`;
-        const other = seen.get(key);
-        if (other) {
-            at(`${svc.path}.rateLimit`, `shares port ${svc.port} with ${other.path} in namespace ${svc.namespace}; in ambient mode the waypoint rate-limits by service port, so give the services different ports`);
-        }
-        seen.set(key, other ?? svc);
     }
 }

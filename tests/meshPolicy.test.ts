@@ -214,7 +214,15 @@ describe("mesh policies", function () {
             assert.deepStrictEqual(meshObject(ambient, "RequestAuthentication", "shop", "cart-jwt").inputs.spec.targetRefs, service);
             assert.deepStrictEqual(meshObject(ambient, "Telemetry", "shop", "tracing-override").inputs.spec.targetRefs, waypoint);
             const filter = meshObject(ambient, "EnvoyFilter", "shop", "cart-ratelimit").inputs.spec;
-            assert.deepStrictEqual([filter.targetRefs, filter.configPatches[0].match.context, filter.configPatches[0].match.waypoint.portNumber], [waypoint, "WAYPOINT", 8080]);
+            assert.deepStrictEqual([filter.targetRefs, filter.configPatches[0].match], [waypoint, {
+                context: "SIDECAR_INBOUND",
+                listener: {
+                    filterChain: {
+                        name: "inbound-vip|8080|http|cart.shop.svc.cluster.local",
+                        filter: { name: "envoy.filters.network.http_connection_manager", subFilter: { name: "envoy.filters.http.router" } },
+                    },
+                },
+            }]);
             assert.deepStrictEqual(meshObject(ambient, "AuthorizationPolicy", "shop", "allow-waypoint").inputs.spec, {
                 action: "ALLOW", rules: [{ from: [{ source: { principals: ["cluster.local/ns/shop/sa/waypoint"] } }] }],
             });

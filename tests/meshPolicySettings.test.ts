@@ -134,7 +134,7 @@ describe("mesh policy settings", () => {
                 ["meshstack:externalServices[0].viaEgressGateway is true but meshstack:mesh.egressGateway is false; install the egress gateway or set viaEgressGateway: false"]],
             ["plain HTTP through the egress gateway", "prod", { ...PROD, externalServices: [{ name: "geo", host: "geo.example.com", port: 80, protocol: "HTTP", viaEgressGateway: true }] },
                 ["meshstack:externalServices[0].viaEgressGateway is true for protocol HTTP; the egress gateway passes TLS through only, so use protocol TLS or viaEgressGateway: false"]],
-            ["ambient: DISABLE, egress gateway routing, two rate limits on one waypoint port", "dev", {
+            ["ambient: DISABLE and egress gateway routing", "dev", {
                 "mesh.mode": "ambient", "mesh.egressGateway": true,
                 namespaces: [{ name: "shop", mtlsMode: "DISABLE" }],
                 services: [{ ...cart, rateLimit: { requestsPerMinute: 60 }, mtls: { ports: { "8443": "DISABLE" } } }, { ...stock, port: 8080, rateLimit: { requestsPerMinute: 60 } }],
@@ -143,7 +143,6 @@ describe("mesh policy settings", () => {
                 "meshstack:namespaces[0].mtlsMode \"DISABLE\" is not supported in ambient mode; use PERMISSIVE",
                 "meshstack:externalServices[0].viaEgressGateway is true, but routing through the egress gateway is a sidecar feature; in ambient mode remove it",
                 "meshstack:services[0].mtls.ports.8443 \"DISABLE\" is not supported in ambient mode; use PERMISSIVE",
-                "meshstack:services[1].rateLimit shares port 8080 with services[0] in namespace shop; in ambient mode the waypoint rate-limits by service port, so give the services different ports",
             ]],
             ["route matches that match everything, conflict or are missing", "dev", app({ routes: [{ match: {} }, { match: { path: "/a", pathPrefix: "/b" } }, { subset: "v1" }] }),
                 ["meshstack:services[2].routes[0].match matches every request; set pathPrefix, path or headers",

@@ -2,7 +2,7 @@
 
 import { ServiceSpec } from "../../settings/services";
 import { TRACING_PROVIDER_NAME } from "../names";
-import { appLabels, PolicyContext, waypointRef, WAYPOINT_NAME } from "./context";
+import { appLabels, fqdn, PolicyContext, waypointRef, WAYPOINT_NAME } from "./context";
 import { FilterMatch, MeshObject, TelemetrySpec } from "./types";
 
 /** Envoy's built-in access log provider (to the proxy's stdout). */
@@ -43,8 +43,9 @@ const HTTP_ROUTER: FilterMatch = { name: "envoy.filters.network.http_connection_
 
 /**
  * Local rate limiting, the way Istio supports it: Envoy's local_ratelimit HTTP filter with a token bucket
- * refilled every minute, inserted before the router of the service's inbound listener (sidecar) or of
- * its namespace waypoint's listener for the service port (ambient). Requests over the limit get a 429.
+ * refilled every minute, inserted before the router of the service's inbound listener (sidecar) or of the
+ * service's own filter chain on its namespace waypoint, which istiod names `inbound-vip|<port>|http|<host>`
+ * (ambient; waypoint EnvoyFilters use targetRefs and the SIDECAR_INBOUND context). Requests over the limit get a 429.
  */
 export function localRateLimit(svc: ServiceSpec, ctx: PolicyContext): MeshObject | undefined {
     if (!svc.rateLimit) return undefined;
@@ -59,9 +60,10 @@ export function localRateLimit(svc: ServiceSpec, ctx: PolicyContext): MeshObject
             ...(ambient ? { targetRefs: [waypointRef()] } : { workloadSelector: { labels: appLabels(svc) } }),
             configPatches: [{
                 applyTo: "HTTP_FILTER",
-                match: ambient
-                    ? { context: "WAYPOINT", waypoint: { portNumber: svc.port, filter: HTTP_ROUTER } }
-                    : { context: "SIDECAR_INBOUND", listener: { filterChain: { filter: HTTP_ROUTER } } },
+                match: {
+                    context: "SIDECAR_INBOUND",
+                    listener: { filterChain: ambient ? { name: `inbound-vip|${svc.port}|http|${fqdn(svc.name, svc.namespace)}`, filter: HTTP_ROUTER } : { filter: HTTP_ROUTER } },
+                },
                 patch: {
                     operation: "INSERT_BEFORE",
                     value: {

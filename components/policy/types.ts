@@ -247,9 +247,11 @@ export interface FilterMatch {
     readonly subFilter: { readonly name: "envoy.filters.http.router" };
 }
 
-export type EnvoyFilterMatch =
-    | { readonly context: "SIDECAR_INBOUND"; readonly listener: { readonly filterChain: { readonly filter: FilterMatch } } }
-    | { readonly context: "WAYPOINT"; readonly waypoint: { readonly portNumber: number; readonly filter: FilterMatch } };
+/** Inbound HTTP: a sidecar's inbound listener, or (ambient) one service's filter chain on its waypoint. */
+export interface EnvoyFilterMatch {
+    readonly context: "SIDECAR_INBOUND";
+    readonly listener: { readonly filterChain: { readonly name?: string; readonly filter: FilterMatch } };
+}
 
 export interface EnvoyFilterSpec {
     readonly workloadSelector?: { readonly labels: Labels };
