@@ -50,6 +50,10 @@ export function buildMeshPolicy(v: Values, env: Env): MeshPolicySettings {
     if (env === "prod" && mtlsMode !== "STRICT") {
         v.problems.push(`${keyName("mesh.mtlsMode")} ${shown(mtlsMode)} is not allowed in prod; prod requires STRICT mesh-wide; declare named exceptions instead (meshstack:namespaces[i].mtlsMode or meshstack:services[i].mtls)`);
     }
+    const outbound = v.must<string>("mesh.outboundTrafficPolicy");
+    if (env === "prod" && outbound !== "REGISTRY_ONLY") {
+        v.problems.push(`${keyName("mesh.outboundTrafficPolicy")} ${shown(outbound)} is not allowed in prod; prod sends traffic only to registered hosts (REGISTRY_ONLY); declare external APIs in meshstack:externalServices`);
+    }
     const samplingPercentage = v.must<number>("mesh.samplingPercentage");
     if (env === "prod") {
         checkProdSampling(samplingPercentage, "mesh.samplingPercentage", v.problems);

@@ -98,6 +98,8 @@ describe("mesh policy settings", () => {
                     "meshstack:services[1].namespace \"billing\" is not declared in meshstack:namespaces; add {name: billing} there"]],
             ["PERMISSIVE mesh-wide in prod", "prod", { ...PROD, "mesh.mtlsMode": "PERMISSIVE" },
                 ["meshstack:mesh.mtlsMode \"PERMISSIVE\" is not allowed in prod; prod requires STRICT mesh-wide; declare named exceptions instead (meshstack:namespaces[i].mtlsMode or meshstack:services[i].mtls)"]],
+            ["ALLOW_ANY outbound traffic in prod", "prod", { ...PROD, "mesh.outboundTrafficPolicy": "ALLOW_ANY" },
+                ["meshstack:mesh.outboundTrafficPolicy \"ALLOW_ANY\" is not allowed in prod; prod sends traffic only to registered hosts (REGISTRY_ONLY); declare external APIs in meshstack:externalServices"]],
             ["prod sampling above 10 %", "prod", { ...PROD, "mesh.samplingPercentage": 25 },
                 ["meshstack:mesh.samplingPercentage 25 is outside the prod range; use 1 to 10 percent"]],
             ["prod sampling of 0 %, and a namespace override above the prod range", "prod", { ...PROD, "mesh.samplingPercentage": 0, namespaces: [{ name: "shop", samplingPercentage: 50 }] },
