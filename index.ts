@@ -3,10 +3,12 @@ import { IstioMesh } from "./components/mesh/istio";
 import { TRACING_PROVIDER_NAME } from "./components/names";
 import { COLLECTOR, fqdn } from "./components/observability/names";
 import { ObservabilityStack } from "./components/observability/stack";
+import { MeshPolicies } from "./components/policy";
 import { readSettings } from "./settings";
 import { ISTIO_VERSION } from "./versions";
 
-// settings -> cluster -> mesh -> observability -> outputs. Settings are validated before any resource exists.
+// settings -> cluster -> mesh -> observability -> mesh policies -> outputs.
+// Settings are validated before any resource exists.
 const settings = readSettings();
 const cluster = createCluster("cluster", settings);
 const mesh = new IstioMesh("mesh", {
@@ -16,6 +18,7 @@ const mesh = new IstioMesh("mesh", {
     tracing: { name: TRACING_PROVIDER_NAME, service: fqdn(COLLECTOR.service), port: COLLECTOR.otlpGrpc },
 }, { dependsOn: [] });
 const observability = new ObservabilityStack("observability", { settings, cluster, mesh });
+const policies = new MeshPolicies("policies", { settings, cluster, mesh });
 
 export const environment = settings.environment;
 export const clusterName = cluster.name;
@@ -26,3 +29,4 @@ export const istioRootNamespace = mesh.rootNamespace;
 export const urls = observability.urls;
 export const portForward = observability.portForward;
 export const ingressGateway = observability.ingressGateway;
+export const appNamespaces = policies.namespaces;

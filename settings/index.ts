@@ -4,13 +4,18 @@ import { keyName, NS, SettingsError, shown } from "./errors";
 import { clusterKeys, ClusterKind, Env, ENVIRONMENTS, KeySpec, meshKeys } from "./keys";
 import { buildMesh, MeshSettings } from "./mesh";
 import { buildObservability, observabilityKeys, ObservabilitySettings } from "./observability";
+import { buildMeshPolicy, MeshPolicySettings, meshPolicyKeys } from "./meshPolicy";
 import { Preset, presets } from "./presets";
+import { buildApp } from "./serviceReaders";
+import { AppSettings, serviceKeys } from "./services";
 import { RawConfig, Values } from "./values";
 
 export { SettingsError } from "./errors";
 export type { ClusterSettings } from "./cluster";
 export type { MeshSettings } from "./mesh";
 export type { ObservabilitySettings, ObservabilityPreset } from "./observability";
+export type { MeshPolicySettings } from "./meshPolicy";
+export type { AppSettings } from "./services";
 export type { Preset, Resources } from "./presets";
 
 /** Every stack setting, typed and validated. Read once, before any resource exists. */
@@ -22,10 +27,12 @@ export interface Settings {
     readonly cluster: ClusterSettings;
     readonly mesh: MeshSettings;
     readonly observability: ObservabilitySettings;
+    readonly meshPolicy: MeshPolicySettings;
+    readonly app: AppSettings;
 }
 
 /** The whole key table: what Pulumi.yaml declares and what a stack file may set. */
-export const allKeys: readonly KeySpec[] = [...clusterKeys, ...meshKeys, ...observabilityKeys];
+export const allKeys: readonly KeySpec[] = [...clusterKeys, ...meshKeys, ...observabilityKeys, ...meshPolicyKeys, ...serviceKeys];
 const specs = new Map(allKeys.map((s) => [s.key, s]));
 
 /**
@@ -43,10 +50,12 @@ export function loadSettings(raw: RawConfig, project: string, stack: string): Se
     const cluster = buildCluster(values, environment, stack, keysOfClusterKind);
     const mesh = buildMesh(values);
     const observability = buildObservability(values);
+    const meshPolicy = buildMeshPolicy(values, environment);
+    const app = buildApp(values, environment, mesh, meshPolicy);
     if (problems.length > 0 || cluster === undefined) {
         throw new SettingsError(problems);
     }
-    return { project, stack, environment, preset, cluster, mesh, observability };
+    return { project, stack, environment, preset, cluster, mesh, observability, meshPolicy, app };
 }
 
 /** Reads this stack's `meshstack:` config from the Pulumi runtime and validates it. */

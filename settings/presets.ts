@@ -1,5 +1,6 @@
 import { ClusterKind, Env, MeshMode, OutboundPolicy } from "./keys";
 import type { JaegerStorage, LokiStorage, ObservabilityPreset } from "./observability";
+import { MeshMtlsMode } from "./meshPolicy";
 
 /** CPU and memory of one container, in Kubernetes quantity strings. */
 export interface Resources {
@@ -41,6 +42,11 @@ export interface Preset {
         readonly "observability.persistence": boolean;
         readonly "observability.lokiStorage": LokiStorage;
         readonly "observability.jaegerStorage": JaegerStorage;
+        readonly "mesh.mtlsMode": MeshMtlsMode;
+        readonly "mesh.samplingPercentage": number;
+        readonly "mesh.defaultDeny": boolean;
+        readonly "mesh.faultInjection": boolean;
+        readonly "mesh.ingressHosts": readonly string[];
     };
     readonly sizing: {
         readonly istiod: Resources;
@@ -73,6 +79,7 @@ const commonDefaults = {
     "eks.adminPrincipals": [],
     "eks.instanceTypes": ["m6i.large"],
     "mesh.mode": "sidecar",
+    "mesh.ingressHosts": [],
 } as const;
 
 export const presets: Record<Env, Preset> = {
@@ -96,6 +103,10 @@ export const presets: Record<Env, Preset> = {
             "observability.persistence": false,
             "observability.lokiStorage": "filesystem",
             "observability.jaegerStorage": "memory",
+            "mesh.mtlsMode": "PERMISSIVE",
+            "mesh.samplingPercentage": 100,
+            "mesh.defaultDeny": false,
+            "mesh.faultInjection": true,
         },
         // Sized so the whole platform fits one laptop kind node.
         sizing: {
@@ -154,6 +165,10 @@ export const presets: Record<Env, Preset> = {
             "observability.persistence": true,
             "observability.lokiStorage": "filesystem",
             "observability.jaegerStorage": "badger",
+            "mesh.mtlsMode": "STRICT",
+            "mesh.samplingPercentage": 10,
+            "mesh.defaultDeny": true,
+            "mesh.faultInjection": true,
         },
         sizing: {
             istiod: res("250m", "512Mi", "1", "1Gi"),
@@ -212,6 +227,10 @@ export const presets: Record<Env, Preset> = {
             "observability.persistence": true,
             "observability.lokiStorage": "s3",
             "observability.jaegerStorage": "badger",
+            "mesh.mtlsMode": "STRICT",
+            "mesh.samplingPercentage": 1,
+            "mesh.defaultDeny": true,
+            "mesh.faultInjection": false,
         },
         sizing: {
             istiod: res("500m", "2Gi", "2", "4Gi"),

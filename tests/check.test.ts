@@ -7,7 +7,6 @@ import { chooseConfig, exitCode, parseArgs, renderText } from "../tools/check";
 import { CheckInputError, fromRun, parseCheckInput, readCheckFile, UNKNOWN_SENTINEL } from "../tools/checkInput";
 import { runPolicies } from "../tools/policyRunner";
 import { REPO_ROOT } from "../tools/stackConfig";
-import { istio, meshTelemetry, OTEL_PROVIDER } from "./fixtures/resources";
 import { evaluateStackFile } from "./harness";
 
 const fixture = (name: string) => path.join(__dirname, "fixtures", name);
@@ -108,19 +107,29 @@ describe("check: command", () => {
         assert.deepStrictEqual([noStack.code, noStack.stderr], [2, "meshstack check: stack qa cannot be evaluated: no stack file Pulumi.qa.yaml; stacks here: dev, prod\n"]);
     });
 
+    it("the project's own stacks pass with zero mandatory violations under their policy config", async () => {
+        for (const stack of ["dev", "prod"]) {
+            const input = fromRun(await evaluateStackFile(stack));
+            const config = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policies", "config", `${stack}.json`), "utf8"));
+            const result = await runPolicies(input.resources, config);
+            assert.deepStrictEqual(result.violations.filter((v) => v.level === "mandatory").map((v) => v.message), [], stack);
+            assert.strictEqual(exitCode(result), 0, stack);
+        }
+    });
+
     it("a prod stack variant with PERMISSIVE mTLS and 100 % sampling fails with the expected messages", async () => {
-        // Until the mesh-policy settings land, the variant adds the Istio objects to what the prod program records.
-        const run = await evaluateStackFile("prod");
-        const input = fromRun(run);
-        const istiodRelease = input.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "istiod")!;
-        // Stack policies read outputs, resource policies inputs: the istiod values gain the tracing provider in both.
-        const traced = (state: Record<string, any>) => ({ ...state, values: { ...state.values, meshConfig: { ...state.values.meshConfig, extensionProviders: [OTEL_PROVIDER] } } });
-        const withTracing = { ...istiodRelease, inputs: traced(istiodRelease.inputs), outputs: traced(istiodRelease.outputs) };
-        const variant = [
-            ...input.resources.map((r) => (r === istiodRelease ? withTracing : r)),
-            istio("PeerAuthentication", "istio-system", "default", { mtls: { mode: "PERMISSIVE" } }),
-            meshTelemetry(100),
-        ];
+        // Prod settings refuse both values before anything is created, so the variant loosens the program's own
+        // mesh-wide objects: what a hand edit, another program or a drifted state would present to the pack.
+        const input = fromRun(await evaluateStackFile("prod"));
+        const loosen = (state: Record<string, any>, kind: string) => kind === "PeerAuthentication"
+            ? { ...state, spec: { ...state.spec, mtls: { mode: "PERMISSIVE" } } }
+            : { ...state, spec: { ...state.spec, tracing: [{ ...state.spec.tracing[0], randomSamplingPercentage: 100 }] } };
+        const meshWide = (r: { inputs: Record<string, any> }) => r.inputs.metadata?.namespace === "istio-system"
+            && ((r.inputs.kind === "PeerAuthentication" && r.inputs.metadata.name === "default") || (r.inputs.kind === "Telemetry" && r.inputs.metadata.name === "mesh-default"));
+        assert.strictEqual(input.resources.filter(meshWide).length, 2);
+        const variant = input.resources.map((r) => (meshWide(r)
+            ? { ...r, inputs: loosen(r.inputs, r.inputs.kind), outputs: loosen(r.outputs, r.inputs.kind) }
+            : r));
         const result = await runPolicies(variant, prodConfig);
         assert.strictEqual(exitCode(result), 1);
         assert.deepStrictEqual(result.violations.map((v) => `${v.level} ${v.policy}: ${v.message}`), [
@@ -130,7 +139,16 @@ describe("check: command", () => {
             + "tracing cost (collector, storage and sidecar CPU) grows with every sampled request. Fix: set it between 1 and 10.",
         ]);
         const text = renderText("stack prod", { ...input, resources: variant }, { config: prodConfig, description: "policies/config/prod.json" }, result, 1.2);
-        assert.ok(text.split("\n")[3].startsWith("mandatory mesh-wide-mtls-strict     urn:pulumi:prod::meshstack::meshstack:mesh:IstioMesh$kubernetes:security.istio.io/v1:PeerAuthentication::istio-system-default  PeerAuthentication"), text);
+        assert.ok(text.split("\n")[3].startsWith("mandatory mesh-wide-mtls-strict     urn:pulumi:prod::meshstack::meshstack:policy:MeshPolicies$kubernetes:security.istio.io/v1:PeerAuthentication::policies-istio-system-default  PeerAuthentication"), text);
         assert.ok(text.endsWith(`2 mandatory, 0 advisory violations; 15 policies over ${variant.length} resources in 1.2 s: FAIL`), text);
+    });
+
+    it("dev settings promoted to prod are caught: the dev stack fails the prod policy config", async () => {
+        const input = fromRun(await evaluateStackFile("dev"));
+        const result = await runPolicies(input.resources, prodConfig);
+        assert.strictEqual(exitCode(result), 1);
+        assert.deepStrictEqual(result.violations.filter((v) => v.level === "mandatory").map((v) => v.policy), [
+            "mesh-wide-mtls-strict", "no-permissive-mtls", "mesh-wide-trace-sampling", "no-anonymous-ui-admin",
+        ]);
     });
 });

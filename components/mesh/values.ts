@@ -20,6 +20,9 @@ export const releaseNames = {
     egressGateway: "istio-egressgateway",
 } as const;
 
+/** Ports gateway pods listen on (the chart lets them bind below 1024); their Services target these. */
+export const GATEWAY_LISTENER_PORTS = { http: 80, https: 443 } as const;
+
 /** The selector label value the gateway chart gives pods of a gateway release. */
 export function gatewaySelector(releaseName: string): string {
     return releaseName.replace(/^istio-/, "");
@@ -73,8 +76,8 @@ export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, pr
             type,
             ports: [
                 { name: "status-port", port: 15021, protocol: "TCP", targetPort: 15021 },
-                { name: "http2", port: 80, protocol: "TCP", targetPort: 80, ...nodePort(INGRESS_NODE_PORTS.http) },
-                { name: "https", port: 443, protocol: "TCP", targetPort: 443, ...nodePort(INGRESS_NODE_PORTS.https) },
+                { name: "http2", port: 80, protocol: "TCP", targetPort: GATEWAY_LISTENER_PORTS.http, ...nodePort(INGRESS_NODE_PORTS.http) },
+                { name: "https", port: 443, protocol: "TCP", targetPort: GATEWAY_LISTENER_PORTS.https, ...nodePort(INGRESS_NODE_PORTS.https) },
             ],
         },
         resources: preset.sizing.gateway,

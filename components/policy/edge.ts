@@ -1,0 +1,105 @@
+/** Builders for the mesh's edges: the ingress Gateway, external APIs (and the egress gateway route), Sidecar scoping. */
+
+import { ExternalService } from "../../settings/services";
+import { fqdn, GatewayRef, INGRESS_GATEWAY_NAME, PolicyContext } from "./context";
+import { MeshObject, Server } from "./types";
+
+/** HTTP only, or (with a TLS secret) HTTPS plus an HTTP server that redirects to it. */
+export function ingressGateway(hosts: readonly string[], tlsCredentialName: string | undefined, ingress: GatewayRef): MeshObject {
+    const servers: Server[] = tlsCredentialName === undefined
+        ? [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts }]
+        : [
+            { port: { number: 80, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
+            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName: tlsCredentialName } },
+        ];
+    return {
+        apiVersion: "networking.istio.io/v1",
+        kind: "Gateway",
+        metadata: { name: INGRESS_GATEWAY_NAME, namespace: ingress.namespace },
+        spec: { selector: { istio: ingress.selector }, servers },
+    };
+}
+
+/**
+ * The ServiceEntry that puts an external API in the registry (so REGISTRY_ONLY lets it through) and,
+ * when it leaves through the egress gateway, the Gateway, DestinationRule and VirtualService that send
+ * its TLS traffic from every sidecar to the egress gateway and from there to the API (TLS passthrough).
+ */
+export function externalService(ext: ExternalService, ctx: PolicyContext): MeshObject[] {
+    const protocol = ext.protocol;
+    const entry: MeshObject = {
+        apiVersion: "networking.istio.io/v1",
+        kind: "ServiceEntry",
+        metadata: { name: ext.name, namespace: ctx.rootNamespace },
+        spec: {
+            hosts: [ext.host],
+            ports: [{ number: ext.port, name: `${protocol.toLowerCase()}-${ext.port}`, protocol }],
+            location: "MESH_EXTERNAL",
+            resolution: "DNS",
+            exportTo: ["*"],
+        },
+    };
+    if (!ext.viaEgressGateway || !ctx.egress) return [entry];
+    const egress = ctx.egress;
+    const gatewayName = `${ext.name}-egress`;
+    const gatewayRef = `${egress.namespace}/${gatewayName}`;
+    const egressHost = fqdn(egress.name, egress.namespace);
+    return [
+        entry,
+        {
+            apiVersion: "networking.istio.io/v1",
+            kind: "Gateway",
+            metadata: { name: gatewayName, namespace: egress.namespace },
+            spec: {
+                selector: { istio: egress.selector },
+                servers: [{ port: { number: 443, name: "tls", protocol: "TLS" }, hosts: [ext.host], tls: { mode: "PASSTHROUGH" } }],
+            },
+        },
+        {
+            apiVersion: "networking.istio.io/v1",
+            kind: "DestinationRule",
+            metadata: { name: gatewayName, namespace: ctx.rootNamespace },
+            spec: { host: egressHost, subsets: [{ name: ext.name }], exportTo: ["*"] },
+        },
+        {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: gatewayName, namespace: ctx.rootNamespace },
+            spec: {
+                hosts: [ext.host],
+                gateways: ["mesh", gatewayRef],
+                tls: [
+                    {
+                        match: [{ gateways: ["mesh"], port: ext.port, sniHosts: [ext.host] }],
+                        route: [{ destination: { host: egressHost, subset: ext.name, port: { number: 443 } } }],
+                    },
+                    {
+                        match: [{ gateways: [gatewayRef], port: 443, sniHosts: [ext.host] }],
+                        route: [{ destination: { host: ext.host, port: { number: ext.port } } }],
+                    },
+                ],
+                exportTo: ["*"],
+            },
+        },
+    ];
+}
+
+/**
+ * Scopes what a namespace's sidecars know: their own namespace, the root namespace (mesh config and
+ * external APIs), observability (trace and metric export), the egress gateway, and declared dependencies.
+ */
+export function sidecarScope(namespace: string, dependencies: readonly { name: string; namespace: string }[], ctx: PolicyContext): MeshObject {
+    const hosts = [
+        "./*",
+        `${ctx.rootNamespace}/*`,
+        `${ctx.observabilityNamespace}/*`,
+        ...(ctx.egress ? [`${ctx.egress.namespace}/*`] : []),
+        ...[...new Set(dependencies.filter((d) => d.namespace !== namespace).map((d) => `${d.namespace}/${fqdn(d.name, d.namespace)}`))].sort(),
+    ];
+    return {
+        apiVersion: "networking.istio.io/v1",
+        kind: "Sidecar",
+        metadata: { name: "default", namespace },
+        spec: { egress: [{ hosts }] },
+    };
+}
