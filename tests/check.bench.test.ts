@@ -1,20 +1,28 @@
 import * as assert from "assert";
-import { renderTable, serviceSettings } from "../tools/bench";
-import { meshWideResources, namespaceOf, serviceResourcesFor } from "../tools/benchResources";
-import { istiod } from "./fixtures/resources";
-import { report } from "./fixtures/run";
+import { measure, namespaceOf, renderTable, serviceSettings } from "../tools/bench";
 
-describe("check: benchmark data", () => {
-    it("generates what N services bring: namespaces of ten, each with its mTLS, tracing and sidecar scope", () => {
-        const resources = serviceResourcesFor(20);
-        assert.strictEqual(resources.length, 2 * 3 + 20 * 5 + 4 + 2 * 2);
+describe("check: benchmark", () => {
+    it("generates services ten to a namespace in the real settings schema", () => {
+        const settings = serviceSettings(12) as { namespaces: { name: string }[]; services: Record<string, unknown>[] };
+        assert.deepStrictEqual(settings.namespaces, [{ name: "team-000" }, { name: "team-001" }]);
         assert.deepStrictEqual([namespaceOf(0), namespaceOf(9), namespaceOf(10), namespaceOf(999)], ["team-000", "team-000", "team-001", "team-099"]);
-        assert.strictEqual(new Set(resources.map((r) => r.urn)).size, resources.length);
-        assert.deepStrictEqual((serviceSettings(2).services as unknown[])[1], { name: "svc-0001", namespace: "team-000", port: 8080 });
+        assert.deepStrictEqual(settings.services[10], {
+            name: "svc-0010", namespace: "team-001", port: 8080, trafficPolicy: "moderate", timeout: "5s",
+            retries: { attempts: 2, perTryTimeout: "2s", retryOn: "5xx,reset,connect-failure" },
+            allow: [{ namespaces: ["team-001"], methods: ["GET", "POST"] }],
+            versions: ["v1", "v2"], canary: { subsets: ["v1", "v2"], weights: [90, 10] },
+        });
+        assert.deepStrictEqual(settings.services[11].dependsOn, ["svc-0010"]);
     });
 
-    it("the generated services are compliant, so the benchmark times a clean check", async () => {
-        assert.deepStrictEqual(await report([istiod(), ...meshWideResources(), ...serviceResourcesFor(30)]), []);
+    it("plans the prod stack with generated services and checks it clean", async () => {
+        const row = await measure(20);
+        assert.strictEqual(row.services, 20);
+        assert.deepStrictEqual(row.violations, {});
+        // The prod stack file's own resources plus, per service, a DestinationRule, a VirtualService and an
+        // AuthorizationPolicy, and per namespace a Namespace and a Sidecar.
+        const base = (await measure(10)).resources;
+        assert.strictEqual(row.resources - base, 10 * 3 + 1 * 2);
     });
 
     it("prints the table with ms per resource and the t(1000)/t(100) ratio", () => {
@@ -27,6 +35,7 @@ describe("check: benchmark data", () => {
             "    1000       5700      1000       540              0.095  none",
         ]);
         assert.strictEqual(lines[5], "check t(1000)/t(100) = 9.0 (goal <= 12; resources grew 9.5x)");
+        assert.strictEqual(lines[6], "plan  t(1000)/t(100) = 1.0");
         assert.strictEqual(lines[7], "1000 services: plan + check 1.5 s (goal < 60 s)");
     });
 });

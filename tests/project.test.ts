@@ -21,6 +21,11 @@ describe("project", () => {
         assert.strictEqual(read("README.md"), renderReadme(read("README.md")));
     });
 
+    it("refuses a README whose settings section markers appear more than once", () => {
+        const twice = "<!-- settings:start -->\n<!-- settings:end -->\n<!-- settings:end -->\n";
+        assert.throws(() => renderReadme(twice), /must hold exactly one <!-- settings:start --> \.\.\. <!-- settings:end --> section/);
+    });
+
     it("CI runs npm ci and then exactly the README's test command", () => {
         const ci = read(".ci/run");
         assert.match(read("README.md"), /npm ci && npm test/);

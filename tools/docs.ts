@@ -50,7 +50,9 @@ const END = "<!-- settings:end -->";
 export function renderReadme(readme: string): string {
     const start = readme.indexOf(START);
     const end = readme.indexOf(END);
-    if (start < 0 || end < start) throw new Error(`README.md has no ${START} ... ${END} section`);
+    if (start < 0 || end < start || readme.split(START).length !== 2 || readme.split(END).length !== 2) {
+        throw new Error(`README.md must hold exactly one ${START} ... ${END} section`);
+    }
     return `${readme.slice(0, start + START.length)}\n${settingsTable()}\n${readme.slice(end)}`;
 }
 
