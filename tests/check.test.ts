@@ -72,6 +72,7 @@ describe("check: command", () => {
     it("picks policies/config/<stack>.json for a stack unless a config is given; none for files", () => {
         assert.strictEqual(chooseConfig({ stack: "dev", json: false }).description, "policies/config/dev.json (picked for stack dev, as the PR workflow passes it)");
         assert.strictEqual(chooseConfig({ stack: "dev", config: "policies/config/prod.json", json: false }).description, "policies/config/prod.json (given with --policy-pack-config)");
+        assert.strictEqual(chooseConfig({ stack: "dev-ambient", json: false }).description, "policies/config/dev.json (picked for stack dev-ambient, whose meshstack:environment is dev)");
         assert.deepStrictEqual(chooseConfig({ stack: "staging", json: false }), { config: {}, description: "none, so the pack's production defaults apply" });
         assert.deepStrictEqual(chooseConfig({ file: "x.json", json: false }).config, {});
         const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "check-")), "bad.json");
@@ -104,13 +105,13 @@ describe("check: command", () => {
         const missing = cli("--file", "tests/fixtures/nope.json");
         assert.deepStrictEqual([missing.code, missing.stdout, missing.stderr], [2, "", "meshstack check: cannot read tests/fixtures/nope.json: ENOENT\n"]);
         const noStack = cli("--stack", "qa");
-        assert.deepStrictEqual([noStack.code, noStack.stderr], [2, "meshstack check: stack qa cannot be evaluated: no stack file Pulumi.qa.yaml; stacks here: dev, prod\n"]);
+        assert.deepStrictEqual([noStack.code, noStack.stderr], [2, "meshstack check: stack qa cannot be evaluated: no stack file Pulumi.qa.yaml; stacks here: dev, dev-ambient, prod\n"]);
     });
 
     it("the project's own stacks pass with zero mandatory violations under their policy config", async () => {
-        for (const stack of ["dev", "prod"]) {
+        for (const [stack, environment] of [["dev", "dev"], ["dev-ambient", "dev"], ["prod", "prod"]]) {
             const input = fromRun(await evaluateStackFile(stack));
-            const config = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policies", "config", `${stack}.json`), "utf8"));
+            const config = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policies", "config", `${environment}.json`), "utf8"));
             const result = await runPolicies(input.resources, config);
             assert.deepStrictEqual(result.violations.filter((v) => v.level === "mandatory").map((v) => v.message), [], stack);
             assert.strictEqual(exitCode(result), 0, stack);

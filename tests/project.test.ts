@@ -90,7 +90,7 @@ describe("project", () => {
         it("exits 2 for a stack without a stack file", () => {
             const { status, stderr } = plan("--stack", "nosuch");
             assert.strictEqual(status, 2);
-            assert.match(stderr, /^no stack file Pulumi\.nosuch\.yaml; stacks here: dev, prod/);
+            assert.match(stderr, /^no stack file Pulumi\.nosuch\.yaml; stacks here: dev, dev-ambient, prod/);
         });
     });
 });

@@ -127,6 +127,29 @@ describe("prod stack (EKS)", () => {
     });
 });
 
+describe("dev-ambient stack (kind, ambient)", () => {
+    let run: ProgramRun;
+    before(async () => { run = await evaluateStackFile("dev-ambient"); });
+
+    it("runs beside dev: its own cluster name and laptop ports", () => {
+        const create = one(run, "command:local:Command", "cluster-create").inputs;
+        assert.strictEqual(create.environment.KIND_CLUSTER, "meshstack-dev-ambient");
+        assert.match(create.environment.KIND_CONFIG, /hostPort: 9080\n/);
+        assert.deepStrictEqual(run.outputs.ingressGateway, { address: "127.0.0.1", httpPort: 9080, httpsPort: 9443 });
+    });
+
+    it("gives waypoints only to namespaces whose services need L7 policy, and attaches that policy through targetRefs", () => {
+        const labels = Object.fromEntries(ofType(run, "kubernetes:core/v1:Namespace").filter((r) => r.name.startsWith("policies-")).map((r) => [r.inputs.metadata.name, r.inputs.metadata.labels["istio.io/use-waypoint"] ?? "none"]));
+        assert.deepStrictEqual(labels, { batch: "none", edge: "waypoint", payments: "waypoint" });
+        assert.deepStrictEqual(ofType(run, "kubernetes:gateway.networking.k8s.io/v1:Gateway").map((r) => [r.inputs.metadata.namespace, r.inputs.spec.gatewayClassName]).sort(),
+            [["edge", "istio-waypoint"], ["payments", "istio-waypoint"]]);
+        const allow = one(run, "kubernetes:security.istio.io/v1:AuthorizationPolicy", "policies-payments-payments-allow").inputs.spec;
+        assert.deepStrictEqual(allow.targetRefs, [{ group: "", kind: "Service", name: "payments" }]);
+        assert.strictEqual(allow.selector, undefined);
+        assert.strictEqual(ofType(run, "kubernetes:networking.istio.io/v1:Sidecar").length, 0);
+    });
+});
+
 describe("other cluster kinds and modes", () => {
     it("AKS: system + autoscaled user pool, workload identity, CNI overlay, kubeconfig from user credentials", async () => {
         const run = await evaluate("prod", { "cluster.kind": "aks", "aks.location": "westeurope", "observability.lokiStorage": "filesystem" });

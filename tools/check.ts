@@ -52,10 +52,16 @@ export function chooseConfig(args: CheckArgs, root = REPO_ROOT): ConfigChoice {
     let file = args.config;
     let why = "given with --policy-pack-config";
     if (file === undefined && args.stack !== undefined) {
-        const candidate = path.join("policies", "config", `${args.stack}.json`);
-        if (fs.existsSync(path.join(root, candidate))) {
-            file = candidate;
-            why = `picked for stack ${args.stack}, as the PR workflow passes it`;
+        // A file named after the stack wins; otherwise the one named after the stack's environment.
+        const environment = environmentOf(args.stack, root);
+        const candidates: [string, string][] = [[args.stack, `picked for stack ${args.stack}, as the PR workflow passes it`]];
+        if (environment !== undefined && environment !== args.stack) {
+            candidates.push([environment, `picked for stack ${args.stack}, whose meshstack:environment is ${environment}`]);
+        }
+        const found = candidates.find(([name]) => fs.existsSync(path.join(root, "policies", "config", `${name}.json`)));
+        if (found) {
+            file = path.join("policies", "config", `${found[0]}.json`);
+            why = found[1];
         }
     }
     if (file === undefined) return { config: {}, description: "none, so the pack's production defaults apply" };
@@ -68,6 +74,16 @@ export function chooseConfig(args: CheckArgs, root = REPO_ROOT): ConfigChoice {
     const problems = validatePackConfig(config);
     if (problems.length > 0) throw new CheckInputError(`policy pack config ${file} is invalid:\n  ${problems.join("\n  ")}`);
     return { config: config as PackConfig, description: `${file} (${why})`, file };
+}
+
+/** The environment a stack file declares (or implies by its name); undefined without a readable stack file. */
+function environmentOf(stack: string, root: string): string | undefined {
+    try {
+        const config = readStackConfig(stack, root);
+        return config.config[`${config.project}:environment`] ?? stack;
+    } catch {
+        return undefined;
+    }
 }
 
 async function load(args: CheckArgs): Promise<{ input: CheckInput; source: string }> {
