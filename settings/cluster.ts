@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as os from "os";
+import { parse } from "yaml";
 import { DEFAULT_KUBERNETES_VERSION, MAX_KUBERNETES_MINOR, MIN_KUBERNETES_MINOR } from "../versions";
 import { keyName, shown } from "./errors";
 import { ClusterKind, CLUSTER_KINDS, Env } from "./keys";
@@ -101,6 +102,20 @@ export function buildCluster(v: Values, env: Env, stack: string, keysOfKind: (ki
     }
 }
 
+/** Why a path is not a usable kubeconfig file, or undefined when it is one. */
+function kubeconfigFileProblem(file: string): string | undefined {
+    if (!fs.existsSync(file)) return "does not exist";
+    if (!fs.statSync(file).isFile()) return "is not a file";
+    let doc: unknown;
+    try {
+        doc = parse(fs.readFileSync(file, "utf8"));
+    } catch {
+        return "is not valid YAML";
+    }
+    const config = doc as { clusters?: unknown } | null;
+    return config !== null && typeof config === "object" && Array.isArray(config.clusters) ? undefined : "has no clusters: list, so it is not a kubeconfig";
+}
+
 /** `~/x` -> `<home>/x`, as a shell would. */
 export function expandHome(path: string): string {
     return path.startsWith("~/") ? `${os.homedir()}${path.slice(1)}` : path;
@@ -121,8 +136,9 @@ function buildExisting(v: Values): ExistingClusterSettings {
             ? `${keyName("existing.kubeconfig")} or ${keyName("existing.kubeconfigPath")} is required when cluster.kind is "existing"; set one: pulumi config set existing.kubeconfigPath ~/.kube/config`
             : `${keyName("existing.kubeconfig")} and ${keyName("existing.kubeconfigPath")} are both set; keep only one`);
     }
-    if (path !== undefined && !fs.existsSync(expandHome(path))) {
-        v.problems.push(`${keyName("existing.kubeconfigPath")} ${shown(path)} does not exist; point it at a kubeconfig file`);
+    if (path !== undefined) {
+        const problem = kubeconfigFileProblem(expandHome(path));
+        if (problem) v.problems.push(`${keyName("existing.kubeconfigPath")} ${shown(path)} ${problem}; point it at a kubeconfig file`);
     }
     return {
         kubeconfig: content === undefined ? undefined : pulumi.secret(content),

@@ -5,6 +5,11 @@
 
 import { DEFAULT_KUBERNETES_VERSION } from "../versions";
 
+/** A RegExp, or any check with the same shape. */
+export interface Matcher {
+    test(value: string): boolean;
+}
+
 export type KeyType = "string" | "integer" | "boolean" | "string[]" | "object";
 
 export interface KeySpec {
@@ -16,7 +21,7 @@ export interface KeySpec {
     readonly min?: number;
     readonly max?: number;
     /** A string (or each element of a list) must match; `hint` says what a valid value looks like. */
-    readonly pattern?: { readonly re: RegExp; readonly hint: string };
+    readonly pattern?: { readonly re: Matcher; readonly hint: string };
     /** Must be set with `pulumi config set --secret`. */
     readonly secret?: boolean;
     /** Only meaningful for this cluster kind; setting it for another kind is an error. */
@@ -33,6 +38,19 @@ export const MESH_MODES = ["sidecar", "ambient"] as const;
 export type MeshMode = (typeof MESH_MODES)[number];
 export const OUTBOUND_POLICIES = ["ALLOW_ANY", "REGISTRY_ONLY"] as const;
 export type OutboundPolicy = (typeof OUTBOUND_POLICIES)[number];
+
+const octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+/** A /16-/24 IPv4 network: octets 0-255 and, by the prefix, zeros where the host part is (checked by cidrAligned). */
+const IPV4_NETWORK_16_24: Matcher = {
+    test: (value) => new RegExp(`^(${octet}\\.){3}${octet}\\/(1[6-9]|2[0-4])$`).test(value) && cidrAligned(value),
+};
+
+/** True when the address has no bits set beyond the prefix, e.g. 10.0.0.0/16 but not 10.0.0.1/16. */
+export function cidrAligned(cidr: string): boolean {
+    const [address, bits] = cidr.split("/");
+    const value = address.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+    return value % 2 ** (32 - Number(bits)) === 0;
+}
 
 const kubernetesMinor = { re: /^1\.\d{2}$/, hint: "a Kubernetes minor version such as 1.34" };
 const dnsName = { re: /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/, hint: "lowercase letters, digits and '-', at most 40 characters, starting with a letter" };
@@ -59,7 +77,7 @@ export const clusterKeys: readonly KeySpec[] = [
     { key: "aks.userMaxCount", type: "integer", min: 1, max: 100, clusterKind: "aks", description: "Upper autoscaling bound of the user pool." },
     { key: "eks.region", type: "string", pattern: { re: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, hint: "an AWS region such as eu-west-1" }, clusterKind: "eks", description: "AWS region.", defaultText: "required for eks" },
     { key: "eks.subnetIds", type: "string[]", pattern: { re: /^subnet-[0-9a-f]{8,17}$/, hint: "a subnet id such as subnet-0123456789abcdef0" }, clusterKind: "eks", description: "Existing subnets (at least two, in different AZs) instead of a new VPC.", defaultText: "a new VPC" },
-    { key: "eks.vpcCidr", type: "string", pattern: { re: /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, hint: "an IPv4 CIDR from /16 to /24 such as 10.0.0.0/16" }, clusterKind: "eks", description: "CIDR of the VPC created when no subnet ids are given." },
+    { key: "eks.vpcCidr", type: "string", pattern: { re: IPV4_NETWORK_16_24, hint: "an IPv4 network from /16 to /24 with its host bits zero, such as 10.0.0.0/16" }, clusterKind: "eks", description: "CIDR of the VPC created when no subnet ids are given." },
     { key: "eks.availabilityZones", type: "integer", min: 2, max: 3, clusterKind: "eks", description: "Availability zones the new VPC spans." },
     { key: "eks.adminPrincipals", type: "string[]", pattern: { re: /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/, hint: "an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin" }, clusterKind: "eks", description: "IAM principals granted cluster admin through EKS access entries.", defaultText: "none" },
     { key: "eks.instanceTypes", type: "string[]", pattern: { re: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, hint: "an EC2 instance type such as m6i.large" }, clusterKind: "eks", description: "Instance types of the managed node group." },

@@ -93,8 +93,13 @@ type ParseResult = Parsed | Problem;
 function parseValue(spec: KeySpec, raw: string): ParseResult {
     const name = keyName(spec.key);
     switch (spec.type) {
-        case "string":
+        case "string": {
+            const structured = parseJson(raw);
+            if (typeof structured === "object" && structured !== null) {
+                return new Problem(`${name} is ${Array.isArray(structured) ? "a list" : "a map"}; give one string, e.g. pulumi config set ${spec.key} <value>`);
+            }
             return checkString(spec, raw);
+        }
         case "boolean":
             if (raw === "true" || raw === "false") return raw === "true";
             return new Problem(`${name} ${shown(raw)} is not a boolean; use true or false`);

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as path from "path";
 import { TRACING_PROVIDER_NAME } from "../components/names";
 import { PolicyContext } from "../components/policy/context";
 import { checkPlan, meshPolicyPlan } from "../components/policy/plan";
@@ -185,7 +186,7 @@ describe("mesh policies", function () {
         let ambient: ProgramRun;
         before(async () => {
             ambient = await evaluate("prod", {
-                "cluster.kind": "existing", "existing.kubeconfigPath": __filename, "mesh.mode": "ambient", "observability.lokiStorage": "filesystem",
+                "cluster.kind": "existing", "existing.kubeconfigPath": path.join(__dirname, "fixtures", "kubeconfig.yaml"), "mesh.mode": "ambient", "observability.lokiStorage": "filesystem",
                 "mesh.jwt": [{ issuer: "https://auth.example.com", jwksUri: "https://auth.example.com/jwks.json" }],
                 namespaces: [{ name: "shop", samplingPercentage: 5 }, { name: "batch" }],
                 services: [{ name: "cart", namespace: "shop", port: 8080, requireJwt: true, rateLimit: { requestsPerMinute: 120 }, allow: [{ namespaces: ["shop"], methods: ["GET"] }] }],

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { renderProjectFile, renderReadme } from "../tools/docs";
-import { REPO_ROOT } from "../tools/stackConfig";
+import { listStacks, readStackConfig, REPO_ROOT, StackFileError } from "../tools/stackConfig";
 import { charts, ISTIO_VERSION } from "../versions";
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
@@ -39,6 +39,8 @@ describe("project", () => {
             assert.match(read(script), /PULUMI_BACKEND_URL="\$\{PULUMI_BACKEND_URL:-file:\/\/\$PWD\/\.pulumi-state\}"/);
         }
         assert.match(read("README.md"), /```bash\nnpm run dev:up\n```/);
+        // dev-up.sh reads the kind release the node image needs from this exact line.
+        assert.match(read("versions.ts"), /^export const KIND_VERSION = "v\d+\.\d+\.\d+";$/m);
     });
 
     it("pins every dependency exactly and keeps typescript below 7", () => {
@@ -57,6 +59,40 @@ describe("project", () => {
         for (const key of ["istioBase", "istiod", "istioGateway", "istioCni", "ztunnel"] as const) {
             assert.strictEqual(charts[key].version, ISTIO_VERSION);
         }
+    });
+
+    describe("stack files", () => {
+        const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "meshstack-stacks-"));
+        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        const stackFile = (body: string) => {
+            fs.writeFileSync(path.join(dir, "Pulumi.t.yaml"), body);
+            try {
+                readStackConfig("t", dir);
+            } catch (e) {
+                return e instanceof StackFileError ? e.message : `unexpected ${e}`;
+            }
+            return "accepted";
+        };
+
+        it("are read as the CLI hands them over: namespaced keys, lists and maps as JSON, secrets flagged", () => {
+            fs.writeFileSync(path.join(dir, "Pulumi.t.yaml"), "config:\n  meshstack:kind.workers: 2\n  eks.instanceTypes: [m6i.large]\n  aws:region: eu-west-1\n  meshstack:existing.kubeconfig:\n    secure: v1:abc\n");
+            assert.deepStrictEqual(readStackConfig("t", dir), {
+                stack: "t", project: "meshstack",
+                config: {
+                    "meshstack:kind.workers": "2", "meshstack:eks.instanceTypes": "[\"m6i.large\"]", "aws:region": "eu-west-1",
+                    "meshstack:existing.kubeconfig": "plan-placeholder-for-secure-meshstack:existing.kubeconfig",
+                },
+                secretKeys: ["meshstack:existing.kubeconfig"],
+            });
+        });
+
+        it("must be maps with a config map, and may encrypt only secret settings", () => {
+            assert.strictEqual(stackFile("- a\n"), "Pulumi.t.yaml must be a YAML map with a config: section");
+            assert.strictEqual(stackFile("config: hello\n"), "config: in Pulumi.t.yaml must be a map of setting keys to values");
+            assert.strictEqual(stackFile("config:\n  meshstack:cluster.kind:\n    secure: v1:abc\n"),
+                "meshstack:cluster.kind is encrypted in Pulumi.t.yaml; the offline plan cannot decrypt it. Keep settings that are not secrets in plaintext (pulumi config set cluster.kind <value>)");
+            assert.match(stackFile("config: [\n"), /^Pulumi\.t\.yaml is not valid YAML: /);
+        });
     });
 
     describe("npm run plan", () => {
@@ -87,10 +123,26 @@ describe("project", () => {
             assert.strictEqual(stderr, "meshstack:cluster.kind \"gke\" is not supported; use one of: kind, existing, aks, eks\n");
         });
 
+        it("refuses unknown arguments instead of planning another stack (exit 2)", () => {
+            const { status, stdout, stderr } = plan("--stak", "prod");
+            assert.deepStrictEqual([status, stdout, stderr], [2, "", "unknown argument --stak; usage: npm run plan -- --stack <name> [--json]\n"]);
+            assert.strictEqual(plan().stderr, "--stack is required; usage: npm run plan -- --stack <name> [--json]\n");
+        });
+
+        it("masks every secret in --json output, inputs included", () => {
+            const { status, stdout } = plan("--stack=dev", "--json");
+            assert.strictEqual(status, 0);
+            const doc = JSON.parse(stdout);
+            assert.strictEqual(doc.outputs.kubeconfig, "[secret]");
+            assert.strictEqual(doc.resources.find((r: any) => r.name === "cluster-provider").inputs.kubeconfig, "[secret]");
+            assert.ok(!stdout.includes("4dabf18193072939515e22adb298388d"));
+            assert.ok(!stdout.includes("plan-placeholder-password"));
+        });
+
         it("exits 2 for a stack without a stack file", () => {
             const { status, stderr } = plan("--stack", "nosuch");
             assert.strictEqual(status, 2);
-            assert.match(stderr, /^no stack file Pulumi\.nosuch\.yaml; stacks here: dev, dev-ambient, prod/);
+            assert.strictEqual(stderr, `no stack file Pulumi.nosuch.yaml; stacks here: ${listStacks().join(", ")}\n`);
         });
     });
 });

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as path from "path";
 import { loadSettings, Settings } from "../settings";
 import { presets } from "../settings/presets";
 import { errorOf } from "./harness";
@@ -61,6 +62,13 @@ describe("settings", () => {
             assert.deepStrictEqual(s.cluster.kind === "kind" && s.cluster.kindCluster, { httpPort: 8080, httpsPort: 8443, workers: 2 });
         });
 
+        it("accepts a kubeconfig file and a /16-/24 VPC network", () => {
+            const s = load("dev", { "cluster.kind": "existing", "existing.kubeconfigPath": path.join(__dirname, "fixtures", "kubeconfig.yaml") });
+            assert.strictEqual(s.cluster.kind === "existing" && s.cluster.existing.kubeconfigPath, path.join(__dirname, "fixtures", "kubeconfig.yaml"));
+            const eks = load("dev", { "cluster.kind": "eks", "eks.region": "eu-west-1", "eks.vpcCidr": "172.20.8.0/22" });
+            assert.strictEqual(eks.cluster.kind === "eks" && eks.cluster.eks.vpcCidr, "172.20.8.0/22");
+        });
+
         it("keeps the kubeconfig of an existing cluster secret", async () => {
             const s = load("dev", { "cluster.kind": "existing", "existing.kubeconfig": "apiVersion: v1", "existing.context": "ops" }, ["existing.kubeconfig"]);
             assert.ok(s.cluster.kind === "existing");
@@ -105,6 +113,16 @@ describe("settings", () => {
                 { "cluster.kind": "existing", "existing.kubeconfig": "apiVersion: v1" }],
             ["a kubeconfig path that does not exist", "meshstack:existing.kubeconfigPath \"/nonexistent/kubeconfig\" does not exist; point it at a kubeconfig file",
                 { "cluster.kind": "existing", "existing.kubeconfigPath": "/nonexistent/kubeconfig" }],
+            ["a kubeconfig path that is a directory", "meshstack:existing.kubeconfigPath \"/tmp\" is not a file; point it at a kubeconfig file",
+                { "cluster.kind": "existing", "existing.kubeconfigPath": "/tmp" }],
+            ["a kubeconfig path to a file that is no kubeconfig", "meshstack:existing.kubeconfigPath \"/etc/hostname\" has no clusters: list, so it is not a kubeconfig; point it at a kubeconfig file",
+                { "cluster.kind": "existing", "existing.kubeconfigPath": "/etc/hostname" }],
+            ["a VPC CIDR with an octet above 255", "meshstack:eks.vpcCidr \"300.0.0.0/16\" is not valid; use an IPv4 network from /16 to /24 with its host bits zero, such as 10.0.0.0/16",
+                { "cluster.kind": "eks", "eks.region": "eu-west-1", "eks.vpcCidr": "300.0.0.0/16" }],
+            ["a VPC CIDR with host bits set", "meshstack:eks.vpcCidr \"10.0.0.1/16\" is not valid; use an IPv4 network from /16 to /24 with its host bits zero, such as 10.0.0.0/16",
+                { "cluster.kind": "eks", "eks.region": "eu-west-1", "eks.vpcCidr": "10.0.0.1/16" }],
+            ["a list where one string belongs", "meshstack:cluster.name is a list; give one string, e.g. pulumi config set cluster.name <value>",
+                { "cluster.name": ["a", "b"] }],
             ["an existing cluster without a kubeconfig", "meshstack:existing.kubeconfig or meshstack:existing.kubeconfigPath is required when cluster.kind is \"existing\"; set one: pulumi config set existing.kubeconfigPath ~/.kube/config",
                 { "cluster.kind": "existing" }],
             ["a subnet list that is not a list", "meshstack:eks.subnetIds \"subnet-0123456789abcdef0\" is not a list of strings; write it as a YAML list in the stack file",

@@ -68,9 +68,40 @@ export function render(run: ProgramRun, seconds: number): string {
     ].join("\n");
 }
 
-export function parseArgs(argv: string[]): { stack: string; json: boolean } {
-    const at = argv.indexOf("--stack");
-    return { stack: at >= 0 && argv[at + 1] ? argv[at + 1] : "dev", json: argv.includes("--json") };
+const USAGE = "usage: npm run plan -- --stack <name> [--json]";
+
+export class UsageError extends Error {}
+
+/** Strict: an unknown flag or a missing value is an error, never a silent plan of another stack. */
+export function parseArgs(argv: readonly string[]): { stack: string; json: boolean } {
+    let stack: string | undefined;
+    let json = false;
+    for (let n = 0; n < argv.length; n++) {
+        const [flag, inline] = argv[n].startsWith("--stack=") ? ["--stack", argv[n].slice("--stack=".length)] : [argv[n], undefined];
+        if (flag === "--stack") {
+            const value = inline ?? argv[++n];
+            if (!value || value.startsWith("--")) throw new UsageError(`--stack needs a stack name; ${USAGE}`);
+            stack = value;
+        } else if (flag === "--json") {
+            json = true;
+        } else {
+            throw new UsageError(`unknown argument ${flag}; ${USAGE}`);
+        }
+    }
+    if (stack === undefined) throw new UsageError(`--stack is required; ${USAGE}`);
+    return { stack, json };
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Replaces every value carrying Pulumi's secret signature by "[secret]", at any depth. */
+export function maskSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(maskSecrets);
+    if (value !== null && typeof value === "object") {
+        if (SECRET_SIG in value) return "[secret]";
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
+    }
+    return value;
 }
 
 /** Runs a stack's evaluation, turning settings and stack-file errors into a message and an exit code. */
@@ -91,12 +122,19 @@ export async function evaluateOrExit(stack: string): Promise<ProgramRun> {
 }
 
 async function main(): Promise<void> {
-    const args = parseArgs(process.argv.slice(2));
+    let args: { stack: string; json: boolean };
+    try {
+        args = parseArgs(process.argv.slice(2));
+    } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n`);
+        process.exit(2);
+    }
     const started = Date.now();
     const run = await evaluateOrExit(args.stack);
     if (args.json) {
         const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs.has(k) ? "[secret]" : v]));
-        process.stdout.write(`${JSON.stringify({ stack: run.stack, resources: run.resources.map((r) => ({ ...r, outputs: undefined })), outputs }, null, 2)}\n`);
+        const resources = run.resources.map((r) => ({ ...r, inputs: maskSecrets(r.inputs), outputs: undefined }));
+        process.stdout.write(`${JSON.stringify({ stack: run.stack, resources, outputs }, null, 2)}\n`);
     } else {
         process.stdout.write(`${render(run, (Date.now() - started) / 1000)}\n`);
     }

@@ -1,6 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { allKeys } from "../settings";
+
+const specs = new Map(allKeys.map((s) => [s.key, s]));
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -26,11 +29,19 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
     if (!fs.existsSync(stackPath)) {
         throw new StackFileError(`no stack file ${path.basename(stackPath)}; stacks here: ${listStacks(root).join(", ") || "none"}`);
     }
-    let stackFile: { config?: Record<string, unknown> } | null;
+    const fileName = path.basename(stackPath);
+    let stackFile: unknown;
     try {
         stackFile = parse(fs.readFileSync(stackPath, "utf8"));
     } catch (e) {
-        throw new StackFileError(`${path.basename(stackPath)} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+        throw new StackFileError(`${fileName} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+    if (stackFile !== null && !isMap(stackFile)) {
+        throw new StackFileError(`${fileName} must be a YAML map with a config: section`);
+    }
+    const stackConfig = (stackFile as { config?: unknown } | null)?.config ?? {};
+    if (!isMap(stackConfig)) {
+        throw new StackFileError(`config: in ${fileName} must be a map of setting keys to values`);
     }
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
@@ -39,8 +50,13 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
         const value = typeof decl === "object" && decl !== null ? decl.value ?? decl.default : decl;
         if (value !== undefined) config[fullKey(key)] = toConfigString(value);
     }
-    for (const [key, value] of Object.entries(stackFile?.config ?? {})) {
+    for (const [key, value] of Object.entries(stackConfig)) {
         if (isSecure(value)) {
+            const spec = specs.get(fullKey(key).replace(`${project}:`, ""));
+            if (fullKey(key).startsWith(`${project}:`) && spec && !spec.secret) {
+                throw new StackFileError(`${fullKey(key)} is encrypted in ${fileName}; the offline plan cannot decrypt it. `
+                    + `Keep settings that are not secrets in plaintext (pulumi config set ${key.replace(/^[^:]*:/, "")} <value>)`);
+            }
             config[fullKey(key)] = `plan-placeholder-for-secure-${key}`;
             secretKeys.push(fullKey(key));
         } else {
@@ -55,6 +71,10 @@ export function listStacks(root = REPO_ROOT): string[] {
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isSecure(value: unknown): boolean {
