@@ -75,12 +75,18 @@ describe("access to the UIs", () => {
         const a = access({ ...settings, ...withIngress }, { loadBalancer: false, localIngress: { httpPort: 8080, httpsPort: 8443 } });
         assert.strictEqual(a.mode, "gateway");
         assert.deepStrictEqual([a.urls.grafana, a.urls.kiali], ["https://grafana.obs.example.com:8443", "https://kiali.obs.example.com:8443/kiali"]);
-        assert.deepStrictEqual(a.portForward, []);
+        assert.deepStrictEqual([a.urls.prometheus, a.urls.alertmanager, a.urls.jaeger], ["http://localhost:9090", "http://localhost:9093", "http://localhost:16686"]);
+        assert.deepStrictEqual(a.portForward, [
+            "kubectl -n observability port-forward svc/kps-prometheus 9090:9090",
+            "kubectl -n observability port-forward svc/kps-alertmanager 9093:9093",
+            "kubectl -n observability port-forward svc/jaeger 16686:16686",
+        ]);
+        assert.deepStrictEqual(a.mode === "gateway" && a.hosts, { grafana: "grafana.obs.example.com", kiali: "kiali.obs.example.com" });
     });
 
     it("an existing cluster without load balancer: the gateway's https node port", () => {
         const a = access({ ...settings, ...withIngress }, { loadBalancer: false });
-        assert.strictEqual(a.urls.jaeger, "https://jaeger.obs.example.com:30443");
+        assert.strictEqual(a.urls.kiali, "https://kiali.obs.example.com:30443/kiali");
     });
 
     it("a load balancer without a domain exposes nothing: port-forward", () => {

@@ -181,19 +181,21 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.deepStrictEqual(values(dev, "observability-kiali").external_services.grafana.auth, { type: "none" });
         });
 
-        it("prod: the UI VirtualServices route each host to the service and port the releases get", () => {
+        it("prod: the gateway serves only the UIs that log people in, each host routed to the service and port the releases get", () => {
             const s = services(prod);
             const expected: Record<string, { host: string; port: number }> = {
                 grafana: { host: s.grafana.name, port: s.grafana.port },
-                prometheus: { host: s.prometheus.name, port: s.prometheus.port },
-                alertmanager: { host: `${values(prod, "observability-prometheus-stack").fullnameOverride}-alertmanager`, port: values(prod, "observability-prometheus-stack").alertmanager.service.port },
-                jaeger: { host: s.jaeger.name, port: s.jaeger.ui },
                 kiali: { host: s.kiali.name, port: s.kiali.port },
             };
             const gateway = cr(prod, "Gateway", "observability-ui-gateway", "networking.istio.io/v1");
             const ingressRelease = release(prod, "mesh-ingress-gateway");
             assert.deepStrictEqual(gateway.inputs.spec.selector, { istio: ingressRelease.inputs.name.replace(/^istio-/, "") });
             assert.strictEqual(gateway.inputs.spec.servers[0].tls.credentialName, "observability-tls");
+            for (const server of gateway.inputs.spec.servers) {
+                assert.deepStrictEqual(server.hosts, ["grafana.observability.example.com", "kiali.observability.example.com"]);
+            }
+            const routes = ofType(prod, "kubernetes:networking.istio.io/v1:VirtualService").filter((r) => r.name.startsWith("observability-ui-"));
+            assert.deepStrictEqual(routes.map((r) => r.name).sort(), ["observability-ui-grafana", "observability-ui-kiali"]);
             for (const [ui, dest] of Object.entries(expected)) {
                 const vs = cr(prod, "VirtualService", `observability-ui-${ui}`, "networking.istio.io/v1");
                 assert.deepStrictEqual(vs.inputs.spec, {
@@ -304,15 +306,20 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.deepStrictEqual(dev.outputs.ingressGateway, { address: "127.0.0.1", httpPort: 8080, httpsPort: 8443 });
         });
 
-        it("prod: https URLs through the gateway and the load balancer's address read from the gateway Service", () => {
+        it("prod: Grafana and Kiali over https through the gateway; Prometheus, Alertmanager and Jaeger only by port-forward", () => {
             assert.deepStrictEqual(prod.outputs.urls, {
                 grafana: "https://grafana.observability.example.com",
-                prometheus: "https://prometheus.observability.example.com",
-                alertmanager: "https://alertmanager.observability.example.com",
-                jaeger: "https://jaeger.observability.example.com",
+                prometheus: "http://localhost:9090",
+                alertmanager: "http://localhost:9093",
+                jaeger: "http://localhost:16686",
                 kiali: "https://kiali.observability.example.com/kiali",
             });
-            assert.deepStrictEqual(prod.outputs.portForward, []);
+            const s = services(prod);
+            assert.deepStrictEqual(prod.outputs.portForward, [
+                `kubectl -n ${NS} port-forward svc/${s.prometheus.name} 9090:${s.prometheus.port}`,
+                `kubectl -n ${NS} port-forward svc/kps-alertmanager 9093:9093`,
+                `kubectl -n ${NS} port-forward svc/${s.jaeger.name} 16686:${s.jaeger.ui}`,
+            ]);
             assert.deepStrictEqual(prod.outputs.ingressGateway, { address: "plan-gateway.invalid", httpPort: 80, httpsPort: 443 });
             const read = one(prod, "kubernetes:core/v1:Service", "observability-ingress-gateway-service");
             assert.ok(read.urn.includes("ObservabilityStack"));

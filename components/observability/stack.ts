@@ -7,7 +7,7 @@ import { Cluster, INGRESS_NODE_PORTS } from "../cluster";
 import { namespace, pinnedRelease } from "../helm";
 import { IstioMesh } from "../mesh/istio";
 import { OBSERVABILITY_NAMESPACE } from "../names";
-import { access, UI_GATEWAY, UI_NAMES, uiGatewaySpec, uiVirtualServiceSpec, UiName } from "./access";
+import { access, GATEWAY_UIS, UI_GATEWAY, uiGatewaySpec, uiVirtualServiceSpec, UiName } from "./access";
 import { meshAlertGroups } from "./alerts";
 import { GRAFANA_ADMIN_USER } from "./grafana";
 import { kialiValues } from "./kiali";
@@ -94,14 +94,14 @@ export class ObservabilityStack extends pulumi.ComponentResource {
 
         if (ui.mode === "gateway") {
             const afterIstiod = { ...child, dependsOn: [ns, mesh.istiod] };
-            const hosts = UI_NAMES.map((n) => ui.hosts[n]);
+            const hosts = GATEWAY_UIS.map((n) => ui.hosts[n]);
             const gateway = new k8s.apiextensions.CustomResource(`${name}-ui-gateway`, {
                 apiVersion: "networking.istio.io/v1",
                 kind: "Gateway",
                 metadata: { name: UI_GATEWAY, namespace: OBSERVABILITY_NAMESPACE },
                 spec: uiGatewaySpec(mesh.ingress.selector, hosts, ui.tlsSecretName),
             }, afterIstiod);
-            for (const n of UI_NAMES) {
+            for (const n of GATEWAY_UIS) {
                 new k8s.apiextensions.CustomResource(`${name}-ui-${n}`, {
                     apiVersion: "networking.istio.io/v1",
                     kind: "VirtualService",
