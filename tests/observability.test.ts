@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { releaseWaves } from "../tools/graph";
-import { ProgramRun, RecordedResource } from "../tools/mockRuntime";
+import { ProgramRun, RecordedResource, runProgram } from "../tools/mockRuntime";
+import { readStackConfig } from "../tools/stackConfig";
 import { depNames, evaluate, evaluateStackFile, ofType, one, providerName } from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -203,6 +204,30 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                     gateways: [`${NS}/${gateway.inputs.metadata.name}`],
                     http: [{ route: [{ destination: { host: `${dest.host}.${NS}.svc.cluster.local`, port: { number: dest.port } } }] }],
                 }, ui);
+            }
+        });
+    });
+
+    describe("Grafana sessions", () => {
+        it("prod (2 Grafana pods behind the gateway): a cookie keeps each browser on one pod", () => {
+            const dr = cr(prod, "DestinationRule", "observability-ui-grafana-affinity", "networking.istio.io/v1");
+            const s = services(prod);
+            assert.strictEqual(values(prod, "observability-prometheus-stack").grafana.replicas, 2);
+            assert.deepStrictEqual(dr.inputs.metadata, { name: "grafana-affinity", namespace: NS });
+            assert.deepStrictEqual(dr.inputs.spec, {
+                host: `${s.grafana.name}.${NS}.svc.cluster.local`,
+                trafficPolicy: { loadBalancer: { consistentHash: { httpCookie: { name: "grafana-affinity", path: "/", ttl: "0s" } } } },
+            });
+            assert.deepStrictEqual(depNames(dr), ["mesh-istiod", "observability-ns"]);
+        });
+
+        it("no affinity rule where one Grafana pod runs or nothing goes through the gateway", async () => {
+            const file = readStackConfig("prod");
+            const config = Object.fromEntries(Object.entries(file.config).filter(([k]) => !/^meshstack:observability\.(ingressDomain|tlsSecretName)$/.test(k)));
+            const internal = await runProgram({ ...file, config });
+            assert.strictEqual(values(internal, "observability-prometheus-stack").grafana.replicas, 2);
+            for (const run of [dev, internal]) {
+                assert.deepStrictEqual(ofType(run, "kubernetes:networking.istio.io/v1:DestinationRule").filter((r) => r.name.startsWith("observability-")), []);
             }
         });
     });

@@ -77,3 +77,26 @@ export function uiVirtualServiceSpec(name: GatewayUi, host: string): Record<stri
         http: [{ route: [{ destination: { host: fqdn(UIS[name].service), port: { number: UIS[name].port } } }] }],
     };
 }
+
+/** A DestinationRule spec (networking.istio.io/v1) that hashes on a cookie, so each browser keeps one pod. */
+export interface CookieAffinitySpec {
+    readonly host: string;
+    readonly trafficPolicy: {
+        readonly loadBalancer: { readonly consistentHash: { readonly httpCookie: { readonly name: string; readonly path: string; readonly ttl: string } } };
+    };
+}
+
+/** The cookie the ingress gateway sets to keep a browser on one Grafana pod. */
+export const GRAFANA_AFFINITY = "grafana-affinity";
+
+/**
+ * Grafana pods each keep sessions in their own SQLite database: a login made on one pod is unknown to the
+ * other. The gateway sets a session cookie (ttl 0s) on the first response and sends that browser to the same
+ * pod afterwards.
+ */
+export function grafanaAffinitySpec(): CookieAffinitySpec {
+    return {
+        host: fqdn(UIS.grafana.service),
+        trafficPolicy: { loadBalancer: { consistentHash: { httpCookie: { name: GRAFANA_AFFINITY, path: "/", ttl: "0s" } } } },
+    };
+}

@@ -7,7 +7,7 @@ import { Cluster, INGRESS_NODE_PORTS } from "../cluster";
 import { namespace, pinnedRelease } from "../helm";
 import { IstioMesh } from "../mesh/istio";
 import { OBSERVABILITY_NAMESPACE } from "../names";
-import { access, GATEWAY_UIS, UI_GATEWAY, uiGatewaySpec, uiVirtualServiceSpec, UiName } from "./access";
+import { access, GATEWAY_UIS, GRAFANA_AFFINITY, grafanaAffinitySpec, UI_GATEWAY, uiGatewaySpec, uiVirtualServiceSpec, UiName } from "./access";
 import { meshAlertGroups } from "./alerts";
 import { GRAFANA_ADMIN_USER } from "./grafana";
 import { kialiValues } from "./kiali";
@@ -108,6 +108,14 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                     metadata: { name: n, namespace: OBSERVABILITY_NAMESPACE },
                     spec: uiVirtualServiceSpec(n, ui.hosts[n]),
                 }, { ...afterIstiod, dependsOn: [ns, mesh.istiod, gateway] });
+            }
+            if (preset.observability.replicas.grafana > 1) {
+                new k8s.apiextensions.CustomResource(`${name}-ui-${GRAFANA_AFFINITY}`, {
+                    apiVersion: "networking.istio.io/v1",
+                    kind: "DestinationRule",
+                    metadata: { name: GRAFANA_AFFINITY, namespace: OBSERVABILITY_NAMESPACE },
+                    spec: grafanaAffinitySpec(),
+                }, afterIstiod);
             }
         }
 
