@@ -168,9 +168,34 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
 
         it("dev: one collector with memory_limiter and batch, no sampling", () => {
             const c = values(dev, "observability-otel-collector").config;
-            assert.deepStrictEqual(c.service.pipelines.traces, { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlp/jaeger", "spanmetrics"] });
+            assert.deepStrictEqual(c.service.pipelines.traces, { receivers: ["otlp"], processors: ["memory_limiter", "k8sattributes", "batch"], exporters: ["otlp/jaeger", "spanmetrics"] });
             assert.strictEqual(c.processors.tail_sampling, undefined);
         });
+
+        for (const stack of ["dev", "prod"] as const) {
+            it(`${stack}: trace to logs: spans carry the sender's namespace and pod, access logs carry the trace id Loki links on`, () => {
+                const run = stack === "dev" ? dev : prod;
+                const collector = values(run, "observability-otel-collector");
+                assert.deepStrictEqual(collector.presets, { kubernetesAttributes: { enabled: true } });
+                const traces = collector.config.service.pipelines.traces.processors;
+                assert.deepStrictEqual(traces.slice(0, 2), ["memory_limiter", "k8sattributes"]);
+                if (stack === "prod") {
+                    // The sampling tier sees the collector's address, not the sidecar's: no pod lookup there.
+                    assert.strictEqual(values(prod, "observability-otel-sampler").presets, undefined);
+                }
+                const byType = Object.fromEntries(values(run, "observability-prometheus-stack").grafana.additionalDataSources.map((d: any) => [d.type, d]));
+                assert.deepStrictEqual(byType.jaeger.jsonData.tracesToLogsV2.tags, [{ key: "k8s.namespace.name", value: "namespace" }, { key: "k8s.pod.name", value: "pod" }]);
+                assert.strictEqual(byType.jaeger.jsonData.tracesToLogsV2.filterByTraceID, true);
+
+                // A line as Envoy writes it from istiod's format: compact JSON, every operator replaced.
+                const format: Record<string, string> = JSON.parse(values(run, "mesh-istiod").meshConfig.accessLogFormat);
+                const line = (traceId: string) => JSON.stringify(Object.fromEntries(Object.entries(format).map(([k, v]) => [k, v === "%TRACE_ID%" ? traceId : "-"])));
+                const regex = new RegExp(byType.loki.jsonData.derivedFields[0].matcherRegex);
+                const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+                assert.strictEqual(regex.exec(line(traceId))?.[1], traceId);
+                assert.strictEqual(regex.exec(line("-")), null, "untraced requests link nowhere");
+            });
+        }
 
         it("Grafana's admin credentials and Kiali's Grafana login name the Secret that exists", () => {
             const secret = one(prod, "kubernetes:core/v1:Secret", "observability-grafana-admin");

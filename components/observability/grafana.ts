@@ -19,6 +19,9 @@ function dashboardUrl(file: string): string {
     return `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/manifests/addons/dashboards/${file}`;
 }
 
+/** A trace id in an access log line; untraced requests log "-" and match nothing. */
+export const TRACE_ID_REGEX = "\"trace_id\":\\s*\"([0-9a-fA-F]{16,32})\"";
+
 /** Loki and Jaeger datasources with trace <-> logs <-> metrics links. Prometheus comes from the chart's sidecar. */
 export function grafanaDatasources(): Record<string, unknown>[] {
     return [
@@ -32,7 +35,8 @@ export function grafanaDatasources(): Record<string, unknown>[] {
                 derivedFields: [{
                     name: "TraceID",
                     datasourceUid: DATASOURCE_UIDS.jaeger,
-                    matcherRegex: "\"?trace_?[iI][dD]\"?[=:]\\s*\"?(\\w+)",
+                    // The `trace_id` field meshstack adds to Istio's JSON access log (components/mesh/values.ts).
+                    matcherRegex: TRACE_ID_REGEX,
                     // $$ keeps Grafana's provisioning from reading ${__value.raw} as an environment variable.
                     url: "$${__value.raw}",
                     urlDisplayLabel: "View trace",

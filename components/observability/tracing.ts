@@ -75,6 +75,15 @@ function collectorChartValues(fullname: string, replicas: number, resources: Res
 }
 
 /**
+ * The chart's k8sattributes preset (the processor plus the RBAC to read pods): it finds the sending pod by the
+ * connection's address and adds k8s.namespace.name and k8s.pod.name, which trace-to-logs queries Loki with.
+ * Only the collector the sidecars connect to can see that address; the pipeline names the processor itself
+ * (after memory_limiter, before batch drops the connection), so the preset does not prepend it again.
+ */
+const K8S_ATTRIBUTES = "k8sattributes";
+const podMetadata = { presets: { kubernetesAttributes: { enabled: true } } };
+
+/**
  * The collector the mesh sends spans to. Without tail sampling it does everything: OTLP in, memory_limiter,
  * batch, traces to Jaeger and span metrics to Prometheus. With tail sampling it is the stateless first tier:
  * it routes spans by trace id to the sampling tier, so every span of a trace meets in one sampler pod.
@@ -90,12 +99,12 @@ export function collectorValues(settings: Settings): Record<string, unknown> {
             exporters: { ...jaegerExporter, ...spanMetrics.exporters },
             service: {
                 pipelines: {
-                    traces: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlp/jaeger", "spanmetrics"] },
+                    traces: { receivers: ["otlp"], processors: ["memory_limiter", K8S_ATTRIBUTES, "batch"], exporters: ["otlp/jaeger", "spanmetrics"] },
                     metrics: spanMetrics.pipeline,
                     logs: null,
                 },
             },
-        });
+        }, podMetadata);
     }
     return collectorChartValues(COLLECTOR.service, replicas, obs.sizing.collector, {
         receivers: otlpReceiver,
@@ -109,12 +118,12 @@ export function collectorValues(settings: Settings): Record<string, unknown> {
         },
         service: {
             pipelines: {
-                traces: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing"] },
+                traces: { receivers: ["otlp"], processors: ["memory_limiter", K8S_ATTRIBUTES], exporters: ["loadbalancing"] },
                 metrics: null,
                 logs: null,
             },
         },
-    });
+    }, podMetadata);
 }
 
 /**
