@@ -265,8 +265,10 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.strictEqual(ep.path, "/stats/prometheus");
             assert.deepStrictEqual(ep.relabelings[0], { action: "keep", sourceLabels: ["__meta_kubernetes_pod_container_name", "__meta_kubernetes_pod_container_port_name"], regex: "istio-proxy;http-envoy-prom" });
             assert.deepStrictEqual(ep.relabelings.slice(1, 3).map((r: any) => r.replacement), ["[$1]:15020", "$1:15020"]);
+            assert.deepStrictEqual(ep.relabelings.map((r: any) => r.action), ["keep", "replace", "replace", "replace", "replace"], "no labeldrop of __meta labels (Prometheus drops them anyway)");
             const istiod = cr(dev, "ServiceMonitor", "observability-istiod").inputs.spec;
             assert.deepStrictEqual(istiod.endpoints, [{ port: "http-monitoring", interval: "15s" }]);
+            assert.deepStrictEqual(istiod.podTargetLabels, ["app"], "the Istio dashboards filter on app=\"istiod\"");
             assert.deepStrictEqual(istiod.namespaceSelector, { matchNames: ["istio-system"] });
             assert.strictEqual(ofType(dev, "kubernetes:monitoring.coreos.com/v1:PodMonitor").filter((r) => r.name === "observability-ztunnel").length, 0);
         });
@@ -275,6 +277,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             const run = await evaluate("dev", { "mesh.mode": "ambient" });
             const z = cr(run, "PodMonitor", "observability-ztunnel").inputs.spec;
             assert.deepStrictEqual(z.podMetricsEndpoints, [{ port: "ztunnel-stats", path: "/metrics", interval: "15s" }]);
+            assert.deepStrictEqual(z.podTargetLabels, ["app"], "the ztunnel dashboard filters on app=\"ztunnel\"");
         });
 
         it("Prometheus takes every namespace's monitors and rules, not only its release's", () => {
@@ -303,7 +306,10 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.ok(p.IstioHigh5xxRate.expr.endsWith("> 0.05"));
             assert.ok(p.CollectorDroppingSpans.expr.endsWith("> 0"));
             assert.deepStrictEqual([d.IstioHighP99Latency.for, p.IstioHighP99Latency.for], ["10m", "5m"]);
-            assert.ok(p.IstioCircuitBreakerOpen.expr.includes(`response_flags=~"UO|UH"`));
+            assert.ok(p.IstioCircuitBreakerOpen.expr.includes(`istio_requests_total{reporter=~"source|waypoint",response_flags=~"UO|UH"}`), "ambient: waypoints report");
+            // Without send errors the series is absent: each term falls back to 0 so the sum still evaluates.
+            assert.strictEqual(p.IstiodPushErrors.expr,
+                `(sum(rate(pilot_xds_pushes{type=~".+_senderr"}[5m])) or vector(0)) + (sum(rate(pilot_xds_push_context_errors[5m])) or vector(0)) > 0`);
         });
     });
 
