@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { releaseWaves } from "../tools/graph";
 import { ProgramRun, RecordedResource, runProgram } from "../tools/mockRuntime";
 import { readStackConfig } from "../tools/stackConfig";
+import { retentionSize } from "../components/observability/prometheusStack";
 import { depNames, evaluate, evaluateStackFile, ofType, one, providerName } from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -457,6 +458,14 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.deepStrictEqual(d.extraObjects, []);
             const prom = values(prod, "observability-prometheus-stack").prometheus.prometheusSpec;
             assert.deepStrictEqual([prom.retention, prom.storageSpec.volumeClaimTemplate.spec.resources.requests.storage], ["15d", "100Gi"]);
+        });
+
+        it("prod caps Prometheus's storage at 85 % of its volume; dev without a volume has no cap", () => {
+            const prom = values(prod, "observability-prometheus-stack").prometheus.prometheusSpec;
+            assert.deepStrictEqual([prom.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, prom.retentionSize], ["100Gi", "85GB"]);
+            const d = values(dev, "observability-prometheus-stack").prometheus.prometheusSpec;
+            assert.deepStrictEqual([d.storageSpec, d.retentionSize], [{}, undefined]);
+            assert.deepStrictEqual(["20Gi", "5Gi", "512Mi", "1Ti"].map(retentionSize), ["17GB", "4352MB", "435MB", "891289MB"]);
         });
     });
 });
