@@ -55,6 +55,15 @@ describe("observability settings", () => {
         ]);
     });
 
+    it("Alertmanager's configuration Secret: a Kubernetes name, passed on as is", () => {
+        assert.strictEqual(loadSettings(raw({}), "meshstack", "dev").observability.alertmanagerConfigSecret, undefined);
+        const s = loadSettings(raw({ "observability.alertmanagerConfigSecret": "alertmanager-prod-config" }), "meshstack", "dev").observability;
+        assert.strictEqual(s.alertmanagerConfigSecret, "alertmanager-prod-config");
+        assert.deepStrictEqual(problems("dev", { "observability.alertmanagerConfigSecret": "Alertmanager_Config" }), [
+            `meshstack:observability.alertmanagerConfigSecret "Alertmanager_Config" is not valid; use a Kubernetes object name: lowercase letters, digits and '-'`,
+        ]);
+    });
+
     it("rejects malformed values with the fix", () => {
         assert.deepStrictEqual(problems("dev", { "observability.retention": "15 days", "observability.lokiStorage": "gcs" }), [
             `meshstack:observability.retention "15 days" is not valid; use a duration in hours, days or weeks such as 15d`,

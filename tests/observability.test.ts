@@ -460,6 +460,11 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.deepStrictEqual([prom.retention, prom.storageSpec.volumeClaimTemplate.spec.resources.requests.storage], ["15d", "100Gi"]);
         });
 
+        it("prod's Alertmanager reads its receivers from the Secret the stack names; dev keeps the chart's", () => {
+            assert.strictEqual(values(prod, "observability-prometheus-stack").alertmanager.alertmanagerSpec.configSecret, "alertmanager-prod-config");
+            assert.strictEqual(values(dev, "observability-prometheus-stack").alertmanager.alertmanagerSpec.configSecret, undefined);
+        });
+
         it("prod caps Prometheus's storage at 85 % of its volume; dev without a volume has no cap", () => {
             const prom = values(prod, "observability-prometheus-stack").prometheus.prometheusSpec;
             assert.deepStrictEqual([prom.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, prom.retentionSize], ["100Gi", "85GB"]);

@@ -84,6 +84,8 @@ export function prometheusStackValues(settings: Settings, grafanaRootUrl: string
             service: { port: ALERTMANAGER.port },
             alertmanagerSpec: {
                 replicas: obs.replicas.alertmanager,
+                // Receivers carry webhook URLs and keys: they live in a Secret the operator reads, never in values.
+                ...(settings.observability.alertmanagerConfigSecret !== undefined ? { configSecret: settings.observability.alertmanagerConfigSecret } : {}),
                 resources: sizing.alertmanager,
                 storage: persistent ? volumeClaim(settings, obs.volumes.alertmanager) : {},
             },
