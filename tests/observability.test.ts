@@ -438,6 +438,23 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.deepStrictEqual(values(dev, "observability-otel-collector").podDisruptionBudget, { enabled: false });
         });
 
+        it("prod spreads Grafana, Alertmanager and both collector tiers over zones, then nodes; dev runs one of each", () => {
+            const spread = (matchLabels: Record<string, string>) => ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) =>
+                ({ maxSkew: 1, topologyKey, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }));
+            const kps = values(prod, "observability-prometheus-stack");
+            const kpsRelease = release(prod, "observability-prometheus-stack").inputs.name;
+            assert.deepStrictEqual(kps.grafana.topologySpreadConstraints, spread({ "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": kpsRelease }));
+            assert.deepStrictEqual(kps.alertmanager.alertmanagerSpec.topologySpreadConstraints,
+                spread({ "app.kubernetes.io/name": "alertmanager", alertmanager: `${kps.fullnameOverride}-alertmanager` }));
+            for (const c of ["observability-otel-collector", "observability-otel-sampler"]) {
+                const v = values(prod, c);
+                assert.deepStrictEqual(v.topologySpreadConstraints, spread({ "app.kubernetes.io/name": release(prod, c).inputs.chart, "app.kubernetes.io/instance": release(prod, c).inputs.name }), c);
+            }
+            const d = values(dev, "observability-prometheus-stack");
+            assert.deepStrictEqual([d.grafana.topologySpreadConstraints, d.alertmanager.alertmanagerSpec.topologySpreadConstraints, values(dev, "observability-otel-collector").topologySpreadConstraints],
+                [undefined, undefined, undefined]);
+        });
+
         it("prod keeps Loki in S3 through the IRSA role, three replicas, replication 3; dev on the filesystem", () => {
             const p = values(prod, "observability-loki");
             assert.deepStrictEqual(p.loki.storage, { type: "s3", bucketNames: { chunks: "meshstack-prod-loki", ruler: "meshstack-prod-loki", admin: "meshstack-prod-loki" }, s3: { region: "eu-west-1" } });

@@ -1,6 +1,7 @@
 import { Settings } from "../../settings";
 import { ISTIO_VERSION } from "../../versions";
-import { DATASOURCE_UIDS, GRAFANA, GRAFANA_ADMIN_SECRET, JAEGER, LOKI, PROMETHEUS, serviceUrl } from "./names";
+import { DATASOURCE_UIDS, GRAFANA, GRAFANA_ADMIN_SECRET, JAEGER, KPS, LOKI, PROMETHEUS, serviceUrl } from "./names";
+import { spreadReplicas } from "./spread";
 
 /** Istio's dashboards, straight from the Istio release that runs (titles are what Kiali links to). */
 export const ISTIO_DASHBOARDS = {
@@ -87,6 +88,8 @@ export function grafanaValues(settings: Settings, rootUrl: string): Record<strin
         fullnameOverride: GRAFANA.service,
         replicas: obs.replicas.grafana,
         podDisruptionBudget: obs.replicas.grafana > 1 ? { minAvailable: 1 } : {},
+        // The subchart's pods: its chart name and the parent release's name.
+        ...spreadReplicas(obs.replicas.grafana, { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": KPS.release }),
         resources: obs.sizing.grafana,
         service: { port: GRAFANA.port },
         admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: GRAFANA_ADMIN_SECRET.userKey, passwordKey: GRAFANA_ADMIN_SECRET.passwordKey },

@@ -1,6 +1,7 @@
 import { Settings } from "../../settings";
 import { grafanaValues } from "./grafana";
 import { ALERTMANAGER, KPS, PROMETHEUS } from "./names";
+import { spreadReplicas } from "./spread";
 
 /** A ReadWriteOnce claim template in the shape the Prometheus operator and the charts take it. */
 export function volumeClaim(settings: Settings, size: string): Record<string, unknown> {
@@ -84,6 +85,8 @@ export function prometheusStackValues(settings: Settings, grafanaRootUrl: string
             service: { port: ALERTMANAGER.port },
             alertmanagerSpec: {
                 replicas: obs.replicas.alertmanager,
+                // The operator labels Alertmanager pods with the Alertmanager object's name, the service's name.
+                ...spreadReplicas(obs.replicas.alertmanager, { "app.kubernetes.io/name": "alertmanager", alertmanager: ALERTMANAGER.service }),
                 // Receivers carry webhook URLs and keys: they live in a Secret the operator reads, never in values.
                 ...(settings.observability.alertmanagerConfigSecret !== undefined ? { configSecret: settings.observability.alertmanagerConfigSecret } : {}),
                 resources: sizing.alertmanager,

@@ -3,6 +3,7 @@ import type { Resources } from "../../settings";
 import { COLLECTOR_IMAGE } from "../../versions";
 import { COLLECTOR, fqdn, JAEGER, PROMETHEUS, SAMPLER, serviceUrl } from "./names";
 import { volumeClaim } from "./prometheusStack";
+import { spreadReplicas } from "./spread";
 
 /** Where the collector sends traces (Jaeger's OTLP gRPC port) and span metrics (Prometheus's OTLP receiver). */
 export const JAEGER_OTLP_ENDPOINT = `${fqdn(JAEGER.service)}:${JAEGER.otlpGrpc}`;
@@ -53,14 +54,16 @@ export function tailSamplingPolicies(slowTraceMs: number, baselinePercent: numbe
     ];
 }
 
-function collectorChartValues(fullname: string, replicas: number, resources: Resources, config: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function collectorChartValues(names: { readonly release: string; readonly service: string }, replicas: number, resources: Resources, config: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
-        fullnameOverride: fullname,
+        fullnameOverride: names.service,
         mode: "deployment",
         image: { repository: COLLECTOR_IMAGE.repository, tag: COLLECTOR_IMAGE.tag },
         replicaCount: replicas,
         resources,
         podDisruptionBudget: replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false },
+        // The chart's selector labels: its chart name and the release name.
+        ...spreadReplicas(replicas, { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": names.release }),
         ports: {
             "jaeger-compact": { enabled: false },
             "jaeger-thrift": { enabled: false },
@@ -92,7 +95,7 @@ export function collectorValues(settings: Settings): Record<string, unknown> {
     const obs = settings.preset.observability;
     const replicas = obs.replicas.collector;
     if (obs.tailSampling === undefined) {
-        return collectorChartValues(COLLECTOR.service, replicas, obs.sizing.collector, {
+        return collectorChartValues(COLLECTOR, replicas, obs.sizing.collector, {
             receivers: otlpReceiver,
             processors: { memory_limiter: memoryLimiter, batch: {}, ...spanMetrics.processors },
             connectors: spanMetrics.connectors,
@@ -106,7 +109,7 @@ export function collectorValues(settings: Settings): Record<string, unknown> {
             },
         }, podMetadata);
     }
-    return collectorChartValues(COLLECTOR.service, replicas, obs.sizing.collector, {
+    return collectorChartValues(COLLECTOR, replicas, obs.sizing.collector, {
         receivers: otlpReceiver,
         processors: { memory_limiter: memoryLimiter },
         exporters: {
@@ -134,7 +137,7 @@ export function samplerValues(settings: Settings): Record<string, unknown> | und
     const obs = settings.preset.observability;
     const sampling = obs.tailSampling;
     if (sampling === undefined) return undefined;
-    return collectorChartValues(SAMPLER.service, obs.replicas.collector, obs.sizing.sampler, {
+    return collectorChartValues(SAMPLER, obs.replicas.collector, obs.sizing.sampler, {
         receivers: otlpReceiver,
         processors: {
             memory_limiter: memoryLimiter,
