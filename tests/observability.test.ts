@@ -465,14 +465,18 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.deepStrictEqual([d.read.replicas, d.write.replicas, d.backend.replicas, d.loki.auth_enabled], [0, 0, 0, false]);
         });
 
-        it("prod keeps Jaeger's traces in badger on a claim the chart creates; dev in memory", () => {
+        it("prod keeps Jaeger's traces in badger on a protected claim of its own that outlives the release; dev in memory", () => {
             const p = values(prod, "observability-jaeger");
             assert.deepStrictEqual(p.userconfig.extensions.jaeger_storage.backends.main.badger.ttl, { spans: "360h" });
-            assert.strictEqual(p.extraObjects[0].metadata.name, p.jaeger.extraVolumes[0].persistentVolumeClaim.claimName);
-            assert.deepStrictEqual(p.extraObjects[0].spec.resources, { requests: { storage: "100Gi" } });
+            const claim = one(prod, "kubernetes:core/v1:PersistentVolumeClaim", "observability-jaeger-badger");
+            assert.deepStrictEqual(claim.inputs.metadata, { name: p.jaeger.extraVolumes[0].persistentVolumeClaim.claimName, namespace: NS });
+            assert.deepStrictEqual(claim.inputs.spec, { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "100Gi" } } });
+            assert.deepStrictEqual([claim.retainOnDelete, claim.protect, providerName(claim)], [true, true, "cluster-provider"]);
+            assert.strictEqual(p.extraObjects, undefined, "not the chart's: deleting the release keeps the traces");
+            assert.deepStrictEqual(depNames(release(prod, "observability-jaeger")), ["observability-jaeger-badger", "observability-ns"]);
             const d = values(dev, "observability-jaeger");
             assert.deepStrictEqual(d.userconfig.extensions.jaeger_storage.backends.main, { memory: { max_traces: 20000 } });
-            assert.deepStrictEqual(d.extraObjects, []);
+            assert.deepStrictEqual(ofType(dev, "kubernetes:core/v1:PersistentVolumeClaim"), []);
             const prom = values(prod, "observability-prometheus-stack").prometheus.prometheusSpec;
             assert.deepStrictEqual([prom.retention, prom.storageSpec.volumeClaimTemplate.spec.resources.requests.storage], ["15d", "100Gi"]);
         });

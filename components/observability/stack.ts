@@ -15,7 +15,7 @@ import { alloyValues, lokiValues } from "./logs";
 import { monitorSpecs } from "./monitors";
 import { ALLOY, COLLECTOR, GRAFANA_ADMIN_SECRET, JAEGER, KIALI, KPS, LOKI, SAMPLER } from "./names";
 import { prometheusStackValues } from "./prometheusStack";
-import { collectorValues, jaegerValues, samplerValues } from "./tracing";
+import { collectorValues, JAEGER_BADGER_CLAIM, jaegerClaimSpec, jaegerValues, samplerValues } from "./tracing";
 
 export interface ObservabilityStackArgs {
     readonly settings: Settings;
@@ -68,7 +68,14 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const kps = release("prometheus-stack", KPS.release, charts.kubePrometheusStack, prometheusStackValues(settings, ui.urls.grafana), [ns, adminSecret]);
         const loki = release("loki", LOKI.release, charts.loki, lokiValues(settings));
         const alloy = release("alloy", ALLOY.release, charts.alloy, alloyValues(settings));
-        const jaeger = release("jaeger", JAEGER.release, charts.jaeger, jaegerValues(settings));
+        // Stored traces outlive the release: the claim is not the chart's, and stays when the stack is destroyed.
+        const badgerClaim = settings.observability.jaegerStorage === "badger"
+            ? [new k8s.core.v1.PersistentVolumeClaim(`${name}-jaeger-badger`, {
+                metadata: { name: JAEGER_BADGER_CLAIM, namespace: ns.metadata.name },
+                spec: jaegerClaimSpec(settings),
+            }, { ...inNs, retainOnDelete: true, protect: settings.cluster.protect })]
+            : [];
+        const jaeger = release("jaeger", JAEGER.release, charts.jaeger, jaegerValues(settings), [ns, ...badgerClaim]);
         const collector = release("otel-collector", COLLECTOR.release, charts.otelCollector, collectorValues(settings));
         const sampling = samplerValues(settings);
         const sampler = sampling === undefined ? undefined : release("otel-sampler", SAMPLER.release, charts.otelCollector, sampling);

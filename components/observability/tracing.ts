@@ -158,8 +158,14 @@ export function samplerValues(settings: Settings): Record<string, unknown> | und
     }, { service: { clusterIP: "None" } });
 }
 
-/** The badger volume Jaeger keeps traces on (created by the chart, mounted at /badger). */
+/** The badger volume Jaeger keeps traces on (its own resource, outliving the release; mounted at /badger). */
 export const JAEGER_BADGER_CLAIM = "jaeger-badger";
+
+/** The badger claim's spec: ReadWriteOnce at the preset's size and the configured storage class. */
+export function jaegerClaimSpec(settings: Settings): Record<string, unknown> {
+    const template = volumeClaim(settings, settings.preset.observability.volumes.jaeger).volumeClaimTemplate as { spec: Record<string, unknown> };
+    return template.spec;
+}
 
 /**
  * Jaeger v2's whole configuration: `userconfig` replaces the image's built-in one, so it names every
@@ -190,11 +196,13 @@ export function jaegerConfig(settings: Settings): Record<string, unknown> {
     };
 }
 
-/** Jaeger v2 all-in-one: one pod; with badger a persistent volume (Recreate strategy, the chart's default). */
+/**
+ * Jaeger v2 all-in-one: one pod; with badger the JAEGER_BADGER_CLAIM volume, which the stack creates (Recreate
+ * strategy, the chart's default, so the old pod lets go of it first).
+ */
 export function jaegerValues(settings: Settings): Record<string, unknown> {
     const obs = settings.preset.observability;
     const badger = settings.observability.jaegerStorage === "badger";
-    const claim = volumeClaim(settings, obs.volumes.jaeger).volumeClaimTemplate as Record<string, unknown>;
     return {
         fullnameOverride: JAEGER.service,
         jaeger: {
@@ -205,7 +213,6 @@ export function jaegerValues(settings: Settings): Record<string, unknown> {
             } : {}),
         },
         userconfig: jaegerConfig(settings),
-        extraObjects: badger ? [{ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: JAEGER_BADGER_CLAIM }, ...claim }] : [],
     };
 }
 
