@@ -11,7 +11,7 @@ export type JaegerStorage = (typeof JAEGER_STORAGE)[number];
 const dnsLabel = { re: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, hint: "a Kubernetes object name: lowercase letters, digits and '-'" };
 
 export const observabilityKeys: readonly KeySpec[] = [
-    { key: "observability.ingressDomain", type: "string", pattern: { re: /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, hint: "a DNS domain such as observability.example.com" }, description: "Domain the UIs are served under through the ingress gateway (grafana.<domain>, kiali.<domain>, ...); needs observability.tlsSecretName.", defaultText: "unset: UIs are reached with kubectl port-forward" },
+    { key: "observability.ingressDomain", type: "string", pattern: { re: /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, hint: "a DNS domain such as observability.example.com" }, description: "Domain Grafana and Kiali are served under through the ingress gateway (grafana.<domain>, kiali.<domain>); Prometheus, Alertmanager and Jaeger have no login and stay port-forward only. Needs observability.tlsSecretName.", defaultText: "unset: UIs are reached with kubectl port-forward" },
     { key: "observability.tlsSecretName", type: "string", pattern: dnsLabel, description: "TLS Secret (in the istio-ingress namespace) with a certificate for *.<ingressDomain>; needs observability.ingressDomain.", defaultText: "unset" },
     { key: "observability.retention", type: "string", pattern: { re: /^[1-9]\d*(h|d|w)$/, hint: "a duration in hours, days or weeks such as 15d" }, description: "How long Prometheus keeps metrics." },
     { key: "observability.persistence", type: "boolean", description: "Persistent volumes for Prometheus, Alertmanager, Loki and Jaeger (false: data is lost with the pod)." },
@@ -25,7 +25,7 @@ export const observabilityKeys: readonly KeySpec[] = [
 ];
 
 export interface ObservabilitySettings {
-    /** Set: the UIs are served at https://<ui>.<domain> through the ingress gateway. */
+    /** Set: Grafana and Kiali are served at https://grafana.<domain> and https://kiali.<domain> through the ingress gateway. */
     readonly ingress?: { readonly domain: string; readonly tlsSecretName: string };
     readonly retention: string;
     readonly persistence: boolean;
