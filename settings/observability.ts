@@ -11,7 +11,7 @@ export type JaegerStorage = (typeof JAEGER_STORAGE)[number];
 const dnsLabel = { re: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, hint: "a Kubernetes object name: lowercase letters, digits and '-'" };
 
 export const observabilityKeys: readonly KeySpec[] = [
-    { key: "observability.ingressDomain", type: "string", pattern: { re: /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, hint: "a DNS domain such as observability.example.com" }, description: "Domain the UIs are served under through the ingress gateway (grafana.<domain>, kiali.<domain>, ...); needs observability.tlsSecretName.", defaultText: "unset: UIs are reached with kubectl port-forward" },
+    { key: "observability.ingressDomain", type: "string", pattern: { re: /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, hint: "a DNS domain such as observability.example.com" }, description: "Domain Grafana and Kiali are served under through the ingress gateway (grafana.<domain>, kiali.<domain>); Prometheus, Alertmanager and Jaeger have no login and stay port-forward only. Needs observability.tlsSecretName.", defaultText: "unset: UIs are reached with kubectl port-forward" },
     { key: "observability.tlsSecretName", type: "string", pattern: dnsLabel, description: "TLS Secret (in the istio-ingress namespace) with a certificate for *.<ingressDomain>; needs observability.ingressDomain.", defaultText: "unset" },
     { key: "observability.retention", type: "string", pattern: { re: /^[1-9]\d*(h|d|w)$/, hint: "a duration in hours, days or weeks such as 15d" }, description: "How long Prometheus keeps metrics." },
     { key: "observability.persistence", type: "boolean", description: "Persistent volumes for Prometheus, Alertmanager, Loki and Jaeger (false: data is lost with the pod)." },
@@ -21,16 +21,19 @@ export const observabilityKeys: readonly KeySpec[] = [
     { key: "observability.lokiRegion", type: "string", pattern: { re: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, hint: "an AWS region such as eu-west-1" }, description: "Region of the Loki bucket (lokiStorage s3).", defaultText: "required when lokiStorage is s3" },
     { key: "observability.lokiRoleArn", type: "string", pattern: { re: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, hint: "an IAM role ARN such as arn:aws:iam::123456789012:role/loki" }, description: "IAM role Loki's service account assumes for the bucket (IRSA); no access keys are ever configured.", defaultText: "unset: an EKS Pod Identity association must grant the access" },
     { key: "observability.jaegerStorage", type: "string", oneOf: JAEGER_STORAGE, description: "Jaeger trace storage: in memory, or badger on a persistent volume." },
+    { key: "observability.alertmanagerConfigSecret", type: "string", pattern: dnsLabel, description: "Existing Secret in the observability namespace whose alertmanager.yaml key is Alertmanager's whole configuration (receivers, routes); receiver URLs and keys stay out of stack config.", defaultText: "unset: the chart's configuration, whose null receiver sends alerts nowhere" },
 ];
 
 export interface ObservabilitySettings {
-    /** Set: the UIs are served at https://<ui>.<domain> through the ingress gateway. */
+    /** Set: Grafana and Kiali are served at https://grafana.<domain> and https://kiali.<domain> through the ingress gateway. */
     readonly ingress?: { readonly domain: string; readonly tlsSecretName: string };
     readonly retention: string;
     readonly persistence: boolean;
     readonly storageClass?: string;
     readonly loki: { readonly storage: "filesystem" } | { readonly storage: "s3"; readonly bucket: string; readonly region: string; readonly roleArn?: string };
     readonly jaegerStorage: JaegerStorage;
+    /** Secret holding `alertmanager.yaml`; unset: the chart's null receiver. */
+    readonly alertmanagerConfigSecret?: string;
 }
 
 const S3_KEYS = ["observability.lokiBucket", "observability.lokiRegion", "observability.lokiRoleArn"] as const;
@@ -44,6 +47,7 @@ export function buildObservability(v: Values): ObservabilitySettings {
         problems.push(`${keyName(set)} is set but ${keyName(missing)} is not; the UIs are served over https only, so set both or neither`);
     }
     const persistence = v.must<boolean>("observability.persistence");
+    const alertmanagerConfigSecret = v.get<string>("observability.alertmanagerConfigSecret");
     const jaegerStorage = v.must<JaegerStorage>("observability.jaegerStorage");
     if (jaegerStorage === "badger" && !persistence) {
         problems.push(`${keyName("observability.jaegerStorage")} ${shown(jaegerStorage)} needs ${keyName("observability.persistence")} true; use memory, or turn persistence on`);
@@ -55,6 +59,7 @@ export function buildObservability(v: Values): ObservabilitySettings {
         storageClass: v.get("observability.storageClass"),
         loki: lokiStorage(v),
         jaegerStorage,
+        ...(alertmanagerConfigSecret !== undefined ? { alertmanagerConfigSecret } : {}),
     };
 }
 

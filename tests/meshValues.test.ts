@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { cidrSubnet } from "../components/cluster/cidr";
 import { eksKubeconfig } from "../components/cluster/eks";
 import { kindConfig } from "../components/cluster/kind";
-import { gatewaySelector, gatewayValues, istiodValues } from "../components/mesh/values";
+import { ACCESS_LOG_FORMAT, gatewaySelector, gatewayValues, istiodValues } from "../components/mesh/values";
 import { defaultClusterName } from "../settings/cluster";
 import { MeshSettings } from "../settings";
 import { presets } from "../settings/presets";
@@ -36,10 +36,24 @@ describe("Istio values", () => {
             meshConfig: {
                 accessLogFile: "/dev/stdout",
                 accessLogEncoding: "JSON",
+                accessLogFormat: JSON.stringify(ACCESS_LOG_FORMAT),
                 outboundTrafficPolicy: { mode: "ALLOW_ANY" },
                 defaultConfig: { holdApplicationUntilProxyStarts: true },
             },
         });
+    });
+
+    it("the JSON access log keeps Istio's default fields and adds the trace id", () => {
+        const format = JSON.parse((istiodValues(devMesh, presets.dev) as any).meshConfig.accessLogFormat);
+        assert.deepStrictEqual(Object.keys(format).sort(), [
+            "authority", "bytes_received", "bytes_sent", "connection_termination_details", "downstream_local_address",
+            "downstream_remote_address", "duration", "method", "path", "protocol", "request_id", "requested_server_name",
+            "response_code", "response_code_details", "response_flags", "route_name", "start_time", "trace_id", "upstream_cluster",
+            "upstream_host", "upstream_local_address", "upstream_service_time", "upstream_transport_failure_reason", "user_agent",
+            "x_forwarded_for",
+        ]);
+        assert.strictEqual(format.trace_id, "%TRACE_ID%");
+        assert.strictEqual(format.response_flags, "%RESPONSE_FLAGS%");
     });
 
     it("prod istiod: HPA 2-5 (so the chart renders its PDB), REGISTRY_ONLY", () => {

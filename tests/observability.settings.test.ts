@@ -55,6 +55,15 @@ describe("observability settings", () => {
         ]);
     });
 
+    it("Alertmanager's configuration Secret: a Kubernetes name, passed on as is", () => {
+        assert.strictEqual(loadSettings(raw({}), "meshstack", "dev").observability.alertmanagerConfigSecret, undefined);
+        const s = loadSettings(raw({ "observability.alertmanagerConfigSecret": "alertmanager-prod-config" }), "meshstack", "dev").observability;
+        assert.strictEqual(s.alertmanagerConfigSecret, "alertmanager-prod-config");
+        assert.deepStrictEqual(problems("dev", { "observability.alertmanagerConfigSecret": "Alertmanager_Config" }), [
+            `meshstack:observability.alertmanagerConfigSecret "Alertmanager_Config" is not valid; use a Kubernetes object name: lowercase letters, digits and '-'`,
+        ]);
+    });
+
     it("rejects malformed values with the fix", () => {
         assert.deepStrictEqual(problems("dev", { "observability.retention": "15 days", "observability.lokiStorage": "gcs" }), [
             `meshstack:observability.retention "15 days" is not valid; use a duration in hours, days or weeks such as 15d`,
@@ -75,12 +84,18 @@ describe("access to the UIs", () => {
         const a = access({ ...settings, ...withIngress }, { loadBalancer: false, localIngress: { httpPort: 8080, httpsPort: 8443 } });
         assert.strictEqual(a.mode, "gateway");
         assert.deepStrictEqual([a.urls.grafana, a.urls.kiali], ["https://grafana.obs.example.com:8443", "https://kiali.obs.example.com:8443/kiali"]);
-        assert.deepStrictEqual(a.portForward, []);
+        assert.deepStrictEqual([a.urls.prometheus, a.urls.alertmanager, a.urls.jaeger], ["http://localhost:9090", "http://localhost:9093", "http://localhost:16686"]);
+        assert.deepStrictEqual(a.portForward, [
+            "kubectl -n observability port-forward svc/kps-prometheus 9090:9090",
+            "kubectl -n observability port-forward svc/kps-alertmanager 9093:9093",
+            "kubectl -n observability port-forward svc/jaeger 16686:16686",
+        ]);
+        assert.deepStrictEqual(a.mode === "gateway" && a.hosts, { grafana: "grafana.obs.example.com", kiali: "kiali.obs.example.com" });
     });
 
     it("an existing cluster without load balancer: the gateway's https node port", () => {
         const a = access({ ...settings, ...withIngress }, { loadBalancer: false });
-        assert.strictEqual(a.urls.jaeger, "https://jaeger.obs.example.com:30443");
+        assert.strictEqual(a.urls.kiali, "https://kiali.obs.example.com:30443/kiali");
     });
 
     it("a load balancer without a domain exposes nothing: port-forward", () => {

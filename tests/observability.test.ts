@@ -1,6 +1,8 @@
 import * as assert from "assert";
 import { releaseWaves } from "../tools/graph";
-import { ProgramRun, RecordedResource } from "../tools/mockRuntime";
+import { ProgramRun, RecordedResource, runProgram } from "../tools/mockRuntime";
+import { readStackConfig } from "../tools/stackConfig";
+import { retentionSize } from "../components/observability/prometheusStack";
 import { depNames, evaluate, evaluateStackFile, ofType, one, providerName } from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -167,9 +169,34 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
 
         it("dev: one collector with memory_limiter and batch, no sampling", () => {
             const c = values(dev, "observability-otel-collector").config;
-            assert.deepStrictEqual(c.service.pipelines.traces, { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlp/jaeger", "spanmetrics"] });
+            assert.deepStrictEqual(c.service.pipelines.traces, { receivers: ["otlp"], processors: ["memory_limiter", "k8sattributes", "batch"], exporters: ["otlp/jaeger", "spanmetrics"] });
             assert.strictEqual(c.processors.tail_sampling, undefined);
         });
+
+        for (const stack of ["dev", "prod"] as const) {
+            it(`${stack}: trace to logs: spans carry the sender's namespace and pod, access logs carry the trace id Loki links on`, () => {
+                const run = stack === "dev" ? dev : prod;
+                const collector = values(run, "observability-otel-collector");
+                assert.deepStrictEqual(collector.presets, { kubernetesAttributes: { enabled: true } });
+                const traces = collector.config.service.pipelines.traces.processors;
+                assert.deepStrictEqual(traces.slice(0, 2), ["memory_limiter", "k8sattributes"]);
+                if (stack === "prod") {
+                    // The sampling tier sees the collector's address, not the sidecar's: no pod lookup there.
+                    assert.strictEqual(values(prod, "observability-otel-sampler").presets, undefined);
+                }
+                const byType = Object.fromEntries(values(run, "observability-prometheus-stack").grafana.additionalDataSources.map((d: any) => [d.type, d]));
+                assert.deepStrictEqual(byType.jaeger.jsonData.tracesToLogsV2.tags, [{ key: "k8s.namespace.name", value: "namespace" }, { key: "k8s.pod.name", value: "pod" }]);
+                assert.strictEqual(byType.jaeger.jsonData.tracesToLogsV2.filterByTraceID, true);
+
+                // A line as Envoy writes it from istiod's format: compact JSON, every operator replaced.
+                const format: Record<string, string> = JSON.parse(values(run, "mesh-istiod").meshConfig.accessLogFormat);
+                const line = (traceId: string) => JSON.stringify(Object.fromEntries(Object.entries(format).map(([k, v]) => [k, v === "%TRACE_ID%" ? traceId : "-"])));
+                const regex = new RegExp(byType.loki.jsonData.derivedFields[0].matcherRegex);
+                const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+                assert.strictEqual(regex.exec(line(traceId))?.[1], traceId);
+                assert.strictEqual(regex.exec(line("-")), null, "untraced requests link nowhere");
+            });
+        }
 
         it("Grafana's admin credentials and Kiali's Grafana login name the Secret that exists", () => {
             const secret = one(prod, "kubernetes:core/v1:Secret", "observability-grafana-admin");
@@ -181,19 +208,21 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.deepStrictEqual(values(dev, "observability-kiali").external_services.grafana.auth, { type: "none" });
         });
 
-        it("prod: the UI VirtualServices route each host to the service and port the releases get", () => {
+        it("prod: the gateway serves only the UIs that log people in, each host routed to the service and port the releases get", () => {
             const s = services(prod);
             const expected: Record<string, { host: string; port: number }> = {
                 grafana: { host: s.grafana.name, port: s.grafana.port },
-                prometheus: { host: s.prometheus.name, port: s.prometheus.port },
-                alertmanager: { host: `${values(prod, "observability-prometheus-stack").fullnameOverride}-alertmanager`, port: values(prod, "observability-prometheus-stack").alertmanager.service.port },
-                jaeger: { host: s.jaeger.name, port: s.jaeger.ui },
                 kiali: { host: s.kiali.name, port: s.kiali.port },
             };
             const gateway = cr(prod, "Gateway", "observability-ui-gateway", "networking.istio.io/v1");
             const ingressRelease = release(prod, "mesh-ingress-gateway");
             assert.deepStrictEqual(gateway.inputs.spec.selector, { istio: ingressRelease.inputs.name.replace(/^istio-/, "") });
             assert.strictEqual(gateway.inputs.spec.servers[0].tls.credentialName, "observability-tls");
+            for (const server of gateway.inputs.spec.servers) {
+                assert.deepStrictEqual(server.hosts, ["grafana.observability.example.com", "kiali.observability.example.com"]);
+            }
+            const routes = ofType(prod, "kubernetes:networking.istio.io/v1:VirtualService").filter((r) => r.name.startsWith("observability-ui-"));
+            assert.deepStrictEqual(routes.map((r) => r.name).sort(), ["observability-ui-grafana", "observability-ui-kiali"]);
             for (const [ui, dest] of Object.entries(expected)) {
                 const vs = cr(prod, "VirtualService", `observability-ui-${ui}`, "networking.istio.io/v1");
                 assert.deepStrictEqual(vs.inputs.spec, {
@@ -201,6 +230,30 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                     gateways: [`${NS}/${gateway.inputs.metadata.name}`],
                     http: [{ route: [{ destination: { host: `${dest.host}.${NS}.svc.cluster.local`, port: { number: dest.port } } }] }],
                 }, ui);
+            }
+        });
+    });
+
+    describe("Grafana sessions", () => {
+        it("prod (2 Grafana pods behind the gateway): a cookie keeps each browser on one pod", () => {
+            const dr = cr(prod, "DestinationRule", "observability-ui-grafana-affinity", "networking.istio.io/v1");
+            const s = services(prod);
+            assert.strictEqual(values(prod, "observability-prometheus-stack").grafana.replicas, 2);
+            assert.deepStrictEqual(dr.inputs.metadata, { name: "grafana-affinity", namespace: NS });
+            assert.deepStrictEqual(dr.inputs.spec, {
+                host: `${s.grafana.name}.${NS}.svc.cluster.local`,
+                trafficPolicy: { loadBalancer: { consistentHash: { httpCookie: { name: "grafana-affinity", path: "/", ttl: "0s" } } } },
+            });
+            assert.deepStrictEqual(depNames(dr), ["mesh-istiod", "observability-ns"]);
+        });
+
+        it("no affinity rule where one Grafana pod runs or nothing goes through the gateway", async () => {
+            const file = readStackConfig("prod");
+            const config = Object.fromEntries(Object.entries(file.config).filter(([k]) => !/^meshstack:observability\.(ingressDomain|tlsSecretName)$/.test(k)));
+            const internal = await runProgram({ ...file, config });
+            assert.strictEqual(values(internal, "observability-prometheus-stack").grafana.replicas, 2);
+            for (const run of [dev, internal]) {
+                assert.deepStrictEqual(ofType(run, "kubernetes:networking.istio.io/v1:DestinationRule").filter((r) => r.name.startsWith("observability-")), []);
             }
         });
     });
@@ -213,8 +266,10 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.strictEqual(ep.path, "/stats/prometheus");
             assert.deepStrictEqual(ep.relabelings[0], { action: "keep", sourceLabels: ["__meta_kubernetes_pod_container_name", "__meta_kubernetes_pod_container_port_name"], regex: "istio-proxy;http-envoy-prom" });
             assert.deepStrictEqual(ep.relabelings.slice(1, 3).map((r: any) => r.replacement), ["[$1]:15020", "$1:15020"]);
+            assert.deepStrictEqual(ep.relabelings.map((r: any) => r.action), ["keep", "replace", "replace", "replace", "replace"], "no labeldrop of __meta labels (Prometheus drops them anyway)");
             const istiod = cr(dev, "ServiceMonitor", "observability-istiod").inputs.spec;
             assert.deepStrictEqual(istiod.endpoints, [{ port: "http-monitoring", interval: "15s" }]);
+            assert.deepStrictEqual(istiod.podTargetLabels, ["app"], "the Istio dashboards filter on app=\"istiod\"");
             assert.deepStrictEqual(istiod.namespaceSelector, { matchNames: ["istio-system"] });
             assert.strictEqual(ofType(dev, "kubernetes:monitoring.coreos.com/v1:PodMonitor").filter((r) => r.name === "observability-ztunnel").length, 0);
         });
@@ -223,6 +278,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             const run = await evaluate("dev", { "mesh.mode": "ambient" });
             const z = cr(run, "PodMonitor", "observability-ztunnel").inputs.spec;
             assert.deepStrictEqual(z.podMetricsEndpoints, [{ port: "ztunnel-stats", path: "/metrics", interval: "15s" }]);
+            assert.deepStrictEqual(z.podTargetLabels, ["app"], "the ztunnel dashboard filters on app=\"ztunnel\"");
         });
 
         it("Prometheus takes every namespace's monitors and rules, not only its release's", () => {
@@ -251,7 +307,10 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.ok(p.IstioHigh5xxRate.expr.endsWith("> 0.05"));
             assert.ok(p.CollectorDroppingSpans.expr.endsWith("> 0"));
             assert.deepStrictEqual([d.IstioHighP99Latency.for, p.IstioHighP99Latency.for], ["10m", "5m"]);
-            assert.ok(p.IstioCircuitBreakerOpen.expr.includes(`response_flags=~"UO|UH"`));
+            assert.ok(p.IstioCircuitBreakerOpen.expr.includes(`istio_requests_total{reporter=~"source|waypoint",response_flags=~"UO|UH"}`), "ambient: waypoints report");
+            // Without send errors the series is absent: each term falls back to 0 so the sum still evaluates.
+            assert.strictEqual(p.IstiodPushErrors.expr,
+                `(sum(rate(pilot_xds_pushes{type=~".+_senderr"}[5m])) or vector(0)) + (sum(rate(pilot_xds_push_context_errors[5m])) or vector(0)) > 0`);
         });
     });
 
@@ -304,15 +363,20 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.deepStrictEqual(dev.outputs.ingressGateway, { address: "127.0.0.1", httpPort: 8080, httpsPort: 8443 });
         });
 
-        it("prod: https URLs through the gateway and the load balancer's address read from the gateway Service", () => {
+        it("prod: Grafana and Kiali over https through the gateway; Prometheus, Alertmanager and Jaeger only by port-forward", () => {
             assert.deepStrictEqual(prod.outputs.urls, {
                 grafana: "https://grafana.observability.example.com",
-                prometheus: "https://prometheus.observability.example.com",
-                alertmanager: "https://alertmanager.observability.example.com",
-                jaeger: "https://jaeger.observability.example.com",
+                prometheus: "http://localhost:9090",
+                alertmanager: "http://localhost:9093",
+                jaeger: "http://localhost:16686",
                 kiali: "https://kiali.observability.example.com/kiali",
             });
-            assert.deepStrictEqual(prod.outputs.portForward, []);
+            const s = services(prod);
+            assert.deepStrictEqual(prod.outputs.portForward, [
+                `kubectl -n ${NS} port-forward svc/${s.prometheus.name} 9090:${s.prometheus.port}`,
+                `kubectl -n ${NS} port-forward svc/kps-alertmanager 9093:9093`,
+                `kubectl -n ${NS} port-forward svc/${s.jaeger.name} 16686:${s.jaeger.ui}`,
+            ]);
             assert.deepStrictEqual(prod.outputs.ingressGateway, { address: "plan-gateway.invalid", httpPort: 80, httpsPort: 443 });
             const read = one(prod, "kubernetes:core/v1:Service", "observability-ingress-gateway-service");
             assert.ok(read.urn.includes("ObservabilityStack"));
@@ -374,6 +438,23 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.deepStrictEqual(values(dev, "observability-otel-collector").podDisruptionBudget, { enabled: false });
         });
 
+        it("prod spreads Grafana, Alertmanager and both collector tiers over zones, then nodes; dev runs one of each", () => {
+            const spread = (matchLabels: Record<string, string>) => ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) =>
+                ({ maxSkew: 1, topologyKey, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }));
+            const kps = values(prod, "observability-prometheus-stack");
+            const kpsRelease = release(prod, "observability-prometheus-stack").inputs.name;
+            assert.deepStrictEqual(kps.grafana.topologySpreadConstraints, spread({ "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": kpsRelease }));
+            assert.deepStrictEqual(kps.alertmanager.alertmanagerSpec.topologySpreadConstraints,
+                spread({ "app.kubernetes.io/name": "alertmanager", alertmanager: `${kps.fullnameOverride}-alertmanager` }));
+            for (const c of ["observability-otel-collector", "observability-otel-sampler"]) {
+                const v = values(prod, c);
+                assert.deepStrictEqual(v.topologySpreadConstraints, spread({ "app.kubernetes.io/name": release(prod, c).inputs.chart, "app.kubernetes.io/instance": release(prod, c).inputs.name }), c);
+            }
+            const d = values(dev, "observability-prometheus-stack");
+            assert.deepStrictEqual([d.grafana.topologySpreadConstraints, d.alertmanager.alertmanagerSpec.topologySpreadConstraints, values(dev, "observability-otel-collector").topologySpreadConstraints],
+                [undefined, undefined, undefined]);
+        });
+
         it("prod keeps Loki in S3 through the IRSA role, three replicas, replication 3; dev on the filesystem", () => {
             const p = values(prod, "observability-loki");
             assert.deepStrictEqual(p.loki.storage, { type: "s3", bucketNames: { chunks: "meshstack-prod-loki", ruler: "meshstack-prod-loki", admin: "meshstack-prod-loki" }, s3: { region: "eu-west-1" } });
@@ -384,16 +465,33 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             assert.deepStrictEqual([d.read.replicas, d.write.replicas, d.backend.replicas, d.loki.auth_enabled], [0, 0, 0, false]);
         });
 
-        it("prod keeps Jaeger's traces in badger on a claim the chart creates; dev in memory", () => {
+        it("prod keeps Jaeger's traces in badger on a protected claim of its own that outlives the release; dev in memory", () => {
             const p = values(prod, "observability-jaeger");
             assert.deepStrictEqual(p.userconfig.extensions.jaeger_storage.backends.main.badger.ttl, { spans: "360h" });
-            assert.strictEqual(p.extraObjects[0].metadata.name, p.jaeger.extraVolumes[0].persistentVolumeClaim.claimName);
-            assert.deepStrictEqual(p.extraObjects[0].spec.resources, { requests: { storage: "100Gi" } });
+            const claim = one(prod, "kubernetes:core/v1:PersistentVolumeClaim", "observability-jaeger-badger");
+            assert.deepStrictEqual(claim.inputs.metadata, { name: p.jaeger.extraVolumes[0].persistentVolumeClaim.claimName, namespace: NS });
+            assert.deepStrictEqual(claim.inputs.spec, { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "100Gi" } } });
+            assert.deepStrictEqual([claim.retainOnDelete, claim.protect, providerName(claim)], [true, true, "cluster-provider"]);
+            assert.strictEqual(p.extraObjects, undefined, "not the chart's: deleting the release keeps the traces");
+            assert.deepStrictEqual(depNames(release(prod, "observability-jaeger")), ["observability-jaeger-badger", "observability-ns"]);
             const d = values(dev, "observability-jaeger");
             assert.deepStrictEqual(d.userconfig.extensions.jaeger_storage.backends.main, { memory: { max_traces: 20000 } });
-            assert.deepStrictEqual(d.extraObjects, []);
+            assert.deepStrictEqual(ofType(dev, "kubernetes:core/v1:PersistentVolumeClaim"), []);
             const prom = values(prod, "observability-prometheus-stack").prometheus.prometheusSpec;
             assert.deepStrictEqual([prom.retention, prom.storageSpec.volumeClaimTemplate.spec.resources.requests.storage], ["15d", "100Gi"]);
+        });
+
+        it("prod's Alertmanager reads its receivers from the Secret the stack names; dev keeps the chart's", () => {
+            assert.strictEqual(values(prod, "observability-prometheus-stack").alertmanager.alertmanagerSpec.configSecret, "alertmanager-prod-config");
+            assert.strictEqual(values(dev, "observability-prometheus-stack").alertmanager.alertmanagerSpec.configSecret, undefined);
+        });
+
+        it("prod caps Prometheus's storage at 85 % of its volume; dev without a volume has no cap", () => {
+            const prom = values(prod, "observability-prometheus-stack").prometheus.prometheusSpec;
+            assert.deepStrictEqual([prom.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, prom.retentionSize], ["100Gi", "85GB"]);
+            const d = values(dev, "observability-prometheus-stack").prometheus.prometheusSpec;
+            assert.deepStrictEqual([d.storageSpec, d.retentionSize], [{}, undefined]);
+            assert.deepStrictEqual(["20Gi", "5Gi", "512Mi", "1Ti"].map(retentionSize), ["17GB", "4352MB", "435MB", "891289MB"]);
         });
     });
 });

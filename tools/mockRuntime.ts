@@ -16,6 +16,8 @@ export interface RecordedResource {
     readonly protect: boolean;
     /** Only the mock runtime knows it; stack exports do not carry it. */
     readonly deleteBeforeReplace?: boolean;
+    /** Only the mock runtime knows it; stack exports do not carry it. */
+    readonly retainOnDelete?: boolean;
     /** Inputs as the program sent them; secrets keep the SDK's secret wrapper. */
     readonly inputs: Record<string, any>;
     readonly outputs: Record<string, any>;
@@ -97,6 +99,7 @@ function record(into: RecordedResource[]): void {
                     dependencies: isRead ? [] : req.getDependenciesList(),
                     protect: isRead ? false : Boolean(req.getProtect()),
                     deleteBeforeReplace: isRead ? false : Boolean(req.getDeletebeforereplace()),
+                    retainOnDelete: isRead ? false : Boolean(req.getRetainondelete()),
                     inputs: rpc.deserializeProperties(isRead ? req.getProperties() : req.getObject(), true),
                     outputs: rpc.deserializeProperties(isRead ? resp.getProperties() : resp.getObject(), true),
                 });

@@ -33,11 +33,44 @@ function scaling(min: number, max: number) {
     return { autoscale: max > min, min, max };
 }
 
+/**
+ * Istio's default JSON access log fields plus the request's trace id, so a log line links to its trace
+ * (Grafana's Loki datasource reads `trace_id`). `%TRACE_ID%` is "-" when the request is not traced.
+ */
+export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
+    start_time: "%START_TIME%",
+    route_name: "%ROUTE_NAME%",
+    method: "%REQ(:METHOD)%",
+    path: "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%",
+    protocol: "%PROTOCOL%",
+    response_code: "%RESPONSE_CODE%",
+    response_flags: "%RESPONSE_FLAGS%",
+    response_code_details: "%RESPONSE_CODE_DETAILS%",
+    connection_termination_details: "%CONNECTION_TERMINATION_DETAILS%",
+    bytes_received: "%BYTES_RECEIVED%",
+    bytes_sent: "%BYTES_SENT%",
+    duration: "%DURATION%",
+    upstream_service_time: "%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%",
+    x_forwarded_for: "%REQ(X-FORWARDED-FOR)%",
+    user_agent: "%REQ(USER-AGENT)%",
+    request_id: "%REQ(X-REQUEST-ID)%",
+    authority: "%REQ(:AUTHORITY)%",
+    upstream_host: "%UPSTREAM_HOST%",
+    upstream_cluster: "%UPSTREAM_CLUSTER_RAW%",
+    upstream_local_address: "%UPSTREAM_LOCAL_ADDRESS%",
+    downstream_local_address: "%DOWNSTREAM_LOCAL_ADDRESS%",
+    downstream_remote_address: "%DOWNSTREAM_REMOTE_ADDRESS%",
+    requested_server_name: "%REQUESTED_SERVER_NAME%",
+    upstream_transport_failure_reason: "%UPSTREAM_TRANSPORT_FAILURE_REASON%",
+    trace_id: "%TRACE_ID%",
+};
+
 export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: TracingProvider): Record<string, unknown> {
     const s = scaling(mesh.istiodReplicas, mesh.istiodMaxReplicas);
     const meshConfig: Record<string, unknown> = {
         accessLogFile: "/dev/stdout",
         accessLogEncoding: "JSON",
+        accessLogFormat: JSON.stringify(ACCESS_LOG_FORMAT),
         outboundTrafficPolicy: { mode: mesh.outboundTrafficPolicy },
         // Applications start only once their sidecar can carry traffic.
         defaultConfig: { holdApplicationUntilProxyStarts: true },

@@ -3,6 +3,8 @@ import { AlertThresholds } from "../../settings/observability";
 const BY_SERVICE = "destination_service, destination_workload_namespace";
 /** Sidecars report as destination; in ambient, waypoints report L7 metrics. */
 const SERVER_SIDE = `reporter=~"destination|waypoint"`;
+/** The caller's view (circuit breaking happens there): the client sidecar, or in ambient the waypoint. */
+const CLIENT_SIDE = `reporter=~"source|waypoint"`;
 
 /** `sum(rate(m[5m]))`, 0 when the series doesn't exist yet (so a sum of several still evaluates). */
 const rateOrZero = (metric: string) => `(sum(rate(${metric}[5m])) or vector(0))`;
@@ -34,7 +36,7 @@ export function meshAlertGroups(t: AlertThresholds): Record<string, unknown>[] {
                 },
                 {
                     alert: "IstioCircuitBreakerOpen",
-                    expr: `sum by (${BY_SERVICE}, response_flags) (rate(istio_requests_total{reporter="source",response_flags=~"UO|UH"}[5m])) > 0`,
+                    expr: `sum by (${BY_SERVICE}, response_flags) (rate(istio_requests_total{${CLIENT_SIDE},response_flags=~"UO|UH"}[5m])) > 0`,
                     for: "5m",
                     labels: { severity: "warning" },
                     annotations: { summary: "Requests to {{ $labels.destination_service }} are refused by the circuit breaker", description: "Response flag {{ $labels.response_flags }}: UO = connection pool overflow, UH = every endpoint ejected by outlier detection." },
@@ -46,7 +48,7 @@ export function meshAlertGroups(t: AlertThresholds): Record<string, unknown>[] {
             rules: [
                 {
                     alert: "IstiodPushErrors",
-                    expr: `sum(rate(pilot_xds_pushes{type=~".+_senderr"}[5m])) + ${rateOrZero("pilot_xds_push_context_errors")} > 0`,
+                    expr: `${rateOrZero(`pilot_xds_pushes{type=~".+_senderr"}`)} + ${rateOrZero("pilot_xds_push_context_errors")} > 0`,
                     for: "5m",
                     labels: { severity: "warning" },
                     annotations: { summary: "istiod fails to push configuration to proxies" },

@@ -1,6 +1,7 @@
 import { Settings } from "../../settings";
 import { ISTIO_VERSION } from "../../versions";
-import { DATASOURCE_UIDS, GRAFANA, GRAFANA_ADMIN_SECRET, JAEGER, LOKI, PROMETHEUS, serviceUrl } from "./names";
+import { DATASOURCE_UIDS, GRAFANA, GRAFANA_ADMIN_SECRET, JAEGER, KPS, LOKI, PROMETHEUS, serviceUrl } from "./names";
+import { spreadReplicas } from "./spread";
 
 /** Istio's dashboards, straight from the Istio release that runs (titles are what Kiali links to). */
 export const ISTIO_DASHBOARDS = {
@@ -19,6 +20,9 @@ function dashboardUrl(file: string): string {
     return `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/manifests/addons/dashboards/${file}`;
 }
 
+/** A trace id in an access log line; untraced requests log "-" and match nothing. */
+export const TRACE_ID_REGEX = "\"trace_id\":\\s*\"([0-9a-fA-F]{16,32})\"";
+
 /** Loki and Jaeger datasources with trace <-> logs <-> metrics links. Prometheus comes from the chart's sidecar. */
 export function grafanaDatasources(): Record<string, unknown>[] {
     return [
@@ -32,7 +36,8 @@ export function grafanaDatasources(): Record<string, unknown>[] {
                 derivedFields: [{
                     name: "TraceID",
                     datasourceUid: DATASOURCE_UIDS.jaeger,
-                    matcherRegex: "\"?trace_?[iI][dD]\"?[=:]\\s*\"?(\\w+)",
+                    // The `trace_id` field meshstack adds to Istio's JSON access log (components/mesh/values.ts).
+                    matcherRegex: TRACE_ID_REGEX,
                     // $$ keeps Grafana's provisioning from reading ${__value.raw} as an environment variable.
                     url: "$${__value.raw}",
                     urlDisplayLabel: "View trace",
@@ -83,6 +88,8 @@ export function grafanaValues(settings: Settings, rootUrl: string): Record<strin
         fullnameOverride: GRAFANA.service,
         replicas: obs.replicas.grafana,
         podDisruptionBudget: obs.replicas.grafana > 1 ? { minAvailable: 1 } : {},
+        // The subchart's pods: its chart name and the parent release's name.
+        ...spreadReplicas(obs.replicas.grafana, { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": KPS.release }),
         resources: obs.sizing.grafana,
         service: { port: GRAFANA.port },
         admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: GRAFANA_ADMIN_SECRET.userKey, passwordKey: GRAFANA_ADMIN_SECRET.passwordKey },

@@ -31,7 +31,6 @@ export function envoyPodMonitorSpec(): Record<string, unknown> {
             relabelings: [
                 { action: "keep", sourceLabels: ["__meta_kubernetes_pod_container_name", "__meta_kubernetes_pod_container_port_name"], regex: "istio-proxy;http-envoy-prom" },
                 ...rewriteAddress(ISTIO_METRICS.proxy.port),
-                { action: "labeldrop", regex: "__meta_kubernetes_pod_label_(.+)" },
                 { action: "replace", sourceLabels: ["__meta_kubernetes_namespace"], targetLabel: "namespace" },
                 { action: "replace", sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "pod" },
             ],
@@ -45,6 +44,8 @@ export function ztunnelPodMonitorSpec(): Record<string, unknown> {
         namespaceSelector: { matchNames: [ISTIO_NAMESPACE] },
         selector: { matchLabels: { app: "ztunnel" } },
         jobLabel: "ztunnel",
+        // The ztunnel dashboard filters on app="ztunnel".
+        podTargetLabels: ["app"],
         podMetricsEndpoints: [{ port: ISTIO_METRICS.ztunnel.portName, path: ISTIO_METRICS.ztunnel.path, interval: "15s" }],
     };
 }
@@ -55,6 +56,8 @@ export function istiodServiceMonitorSpec(): Record<string, unknown> {
         namespaceSelector: { matchNames: [ISTIO_NAMESPACE] },
         selector: { matchLabels: { istio: "pilot" } },
         jobLabel: "istiod",
+        // The control-plane dashboard filters on app="istiod", a label of the pods.
+        podTargetLabels: ["app"],
         endpoints: [{ port: ISTIO_METRICS.istiod.portName, interval: "15s" }],
     };
 }

@@ -1,6 +1,7 @@
 import { Settings } from "../../settings";
 import { grafanaValues } from "./grafana";
 import { ALERTMANAGER, KPS, PROMETHEUS } from "./names";
+import { spreadReplicas } from "./spread";
 
 /** A ReadWriteOnce claim template in the shape the Prometheus operator and the charts take it. */
 export function volumeClaim(settings: Settings, size: string): Record<string, unknown> {
@@ -14,6 +15,19 @@ export function volumeClaim(settings: Settings, size: string): Record<string, un
             },
         },
     };
+}
+
+const MIB_PER_UNIT: Readonly<Record<string, number>> = { Mi: 1, Gi: 1024, Ti: 1024 * 1024 };
+
+/**
+ * Prometheus's size cap for a volume: 85 % of it, leaving room for the WAL and compaction, which the cap does
+ * not count. Prometheus reads GB/MB as powers of 1024, like the volume's Gi/Mi: 100Gi -> "85GB", 5Gi -> "4352MB".
+ */
+export function retentionSize(volume: string): string {
+    const match = /^(\d+)(Mi|Gi|Ti)$/.exec(volume);
+    if (match === null) throw new Error(`volume size ${JSON.stringify(volume)} is not a whole number of Mi, Gi or Ti`);
+    const mib = Math.floor(Number(match[1]) * MIB_PER_UNIT[match[2]] * 0.85);
+    return mib % 1024 === 0 ? `${mib / 1024}GB` : `${mib}MB`;
 }
 
 /** Subchart names, fixed so their services and pods read the same in every stack. */
@@ -51,6 +65,8 @@ export function prometheusStackValues(settings: Settings, grafanaRootUrl: string
             prometheusSpec: {
                 replicas: 1,
                 retention: settings.observability.retention,
+                // Without a size cap a full volume stops ingestion; time retention alone does not prevent it.
+                ...(persistent ? { retentionSize: retentionSize(obs.volumes.prometheus) } : {}),
                 resources: sizing.prometheus,
                 serviceMonitorSelectorNilUsesHelmValues: false,
                 podMonitorSelectorNilUsesHelmValues: false,
@@ -69,6 +85,10 @@ export function prometheusStackValues(settings: Settings, grafanaRootUrl: string
             service: { port: ALERTMANAGER.port },
             alertmanagerSpec: {
                 replicas: obs.replicas.alertmanager,
+                // The operator labels Alertmanager pods with the Alertmanager object's name, the service's name.
+                ...spreadReplicas(obs.replicas.alertmanager, { "app.kubernetes.io/name": "alertmanager", alertmanager: ALERTMANAGER.service }),
+                // Receivers carry webhook URLs and keys: they live in a Secret the operator reads, never in values.
+                ...(settings.observability.alertmanagerConfigSecret !== undefined ? { configSecret: settings.observability.alertmanagerConfigSecret } : {}),
                 resources: sizing.alertmanager,
                 storage: persistent ? volumeClaim(settings, obs.volumes.alertmanager) : {},
             },

@@ -7,7 +7,7 @@ import { Cluster, INGRESS_NODE_PORTS } from "../cluster";
 import { namespace, pinnedRelease } from "../helm";
 import { IstioMesh } from "../mesh/istio";
 import { OBSERVABILITY_NAMESPACE } from "../names";
-import { access, UI_GATEWAY, UI_NAMES, uiGatewaySpec, uiVirtualServiceSpec, UiName } from "./access";
+import { access, GATEWAY_UIS, GRAFANA_AFFINITY, grafanaAffinitySpec, UI_GATEWAY, uiGatewaySpec, uiVirtualServiceSpec, UiName } from "./access";
 import { meshAlertGroups } from "./alerts";
 import { GRAFANA_ADMIN_USER } from "./grafana";
 import { kialiValues } from "./kiali";
@@ -15,7 +15,7 @@ import { alloyValues, lokiValues } from "./logs";
 import { monitorSpecs } from "./monitors";
 import { ALLOY, COLLECTOR, GRAFANA_ADMIN_SECRET, JAEGER, KIALI, KPS, LOKI, SAMPLER } from "./names";
 import { prometheusStackValues } from "./prometheusStack";
-import { collectorValues, jaegerValues, samplerValues } from "./tracing";
+import { collectorValues, JAEGER_BADGER_CLAIM, jaegerClaimSpec, jaegerValues, samplerValues } from "./tracing";
 
 export interface ObservabilityStackArgs {
     readonly settings: Settings;
@@ -68,7 +68,14 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const kps = release("prometheus-stack", KPS.release, charts.kubePrometheusStack, prometheusStackValues(settings, ui.urls.grafana), [ns, adminSecret]);
         const loki = release("loki", LOKI.release, charts.loki, lokiValues(settings));
         const alloy = release("alloy", ALLOY.release, charts.alloy, alloyValues(settings));
-        const jaeger = release("jaeger", JAEGER.release, charts.jaeger, jaegerValues(settings));
+        // Stored traces outlive the release: the claim is not the chart's, and stays when the stack is destroyed.
+        const badgerClaim = settings.observability.jaegerStorage === "badger"
+            ? [new k8s.core.v1.PersistentVolumeClaim(`${name}-jaeger-badger`, {
+                metadata: { name: JAEGER_BADGER_CLAIM, namespace: ns.metadata.name },
+                spec: jaegerClaimSpec(settings),
+            }, { ...inNs, retainOnDelete: true, protect: settings.cluster.protect })]
+            : [];
+        const jaeger = release("jaeger", JAEGER.release, charts.jaeger, jaegerValues(settings), [ns, ...badgerClaim]);
         const collector = release("otel-collector", COLLECTOR.release, charts.otelCollector, collectorValues(settings));
         const sampling = samplerValues(settings);
         const sampler = sampling === undefined ? undefined : release("otel-sampler", SAMPLER.release, charts.otelCollector, sampling);
@@ -94,20 +101,28 @@ export class ObservabilityStack extends pulumi.ComponentResource {
 
         if (ui.mode === "gateway") {
             const afterIstiod = { ...child, dependsOn: [ns, mesh.istiod] };
-            const hosts = UI_NAMES.map((n) => ui.hosts[n]);
+            const hosts = GATEWAY_UIS.map((n) => ui.hosts[n]);
             const gateway = new k8s.apiextensions.CustomResource(`${name}-ui-gateway`, {
                 apiVersion: "networking.istio.io/v1",
                 kind: "Gateway",
                 metadata: { name: UI_GATEWAY, namespace: OBSERVABILITY_NAMESPACE },
                 spec: uiGatewaySpec(mesh.ingress.selector, hosts, ui.tlsSecretName),
             }, afterIstiod);
-            for (const n of UI_NAMES) {
+            for (const n of GATEWAY_UIS) {
                 new k8s.apiextensions.CustomResource(`${name}-ui-${n}`, {
                     apiVersion: "networking.istio.io/v1",
                     kind: "VirtualService",
                     metadata: { name: n, namespace: OBSERVABILITY_NAMESPACE },
                     spec: uiVirtualServiceSpec(n, ui.hosts[n]),
                 }, { ...afterIstiod, dependsOn: [ns, mesh.istiod, gateway] });
+            }
+            if (preset.observability.replicas.grafana > 1) {
+                new k8s.apiextensions.CustomResource(`${name}-ui-${GRAFANA_AFFINITY}`, {
+                    apiVersion: "networking.istio.io/v1",
+                    kind: "DestinationRule",
+                    metadata: { name: GRAFANA_AFFINITY, namespace: OBSERVABILITY_NAMESPACE },
+                    spec: grafanaAffinitySpec(),
+                }, afterIstiod);
             }
         }
 

@@ -3,6 +3,7 @@ import type { Resources } from "../../settings";
 import { COLLECTOR_IMAGE } from "../../versions";
 import { COLLECTOR, fqdn, JAEGER, PROMETHEUS, SAMPLER, serviceUrl } from "./names";
 import { volumeClaim } from "./prometheusStack";
+import { spreadReplicas } from "./spread";
 
 /** Where the collector sends traces (Jaeger's OTLP gRPC port) and span metrics (Prometheus's OTLP receiver). */
 export const JAEGER_OTLP_ENDPOINT = `${fqdn(JAEGER.service)}:${JAEGER.otlpGrpc}`;
@@ -53,14 +54,16 @@ export function tailSamplingPolicies(slowTraceMs: number, baselinePercent: numbe
     ];
 }
 
-function collectorChartValues(fullname: string, replicas: number, resources: Resources, config: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function collectorChartValues(names: { readonly release: string; readonly service: string }, replicas: number, resources: Resources, config: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
-        fullnameOverride: fullname,
+        fullnameOverride: names.service,
         mode: "deployment",
         image: { repository: COLLECTOR_IMAGE.repository, tag: COLLECTOR_IMAGE.tag },
         replicaCount: replicas,
         resources,
         podDisruptionBudget: replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false },
+        // The chart's selector labels: its chart name and the release name.
+        ...spreadReplicas(replicas, { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": names.release }),
         ports: {
             "jaeger-compact": { enabled: false },
             "jaeger-thrift": { enabled: false },
@@ -75,6 +78,15 @@ function collectorChartValues(fullname: string, replicas: number, resources: Res
 }
 
 /**
+ * The chart's k8sattributes preset (the processor plus the RBAC to read pods): it finds the sending pod by the
+ * connection's address and adds k8s.namespace.name and k8s.pod.name, which trace-to-logs queries Loki with.
+ * Only the collector the sidecars connect to can see that address; the pipeline names the processor itself
+ * (after memory_limiter, before batch drops the connection), so the preset does not prepend it again.
+ */
+const K8S_ATTRIBUTES = "k8sattributes";
+const podMetadata = { presets: { kubernetesAttributes: { enabled: true } } };
+
+/**
  * The collector the mesh sends spans to. Without tail sampling it does everything: OTLP in, memory_limiter,
  * batch, traces to Jaeger and span metrics to Prometheus. With tail sampling it is the stateless first tier:
  * it routes spans by trace id to the sampling tier, so every span of a trace meets in one sampler pod.
@@ -83,21 +95,21 @@ export function collectorValues(settings: Settings): Record<string, unknown> {
     const obs = settings.preset.observability;
     const replicas = obs.replicas.collector;
     if (obs.tailSampling === undefined) {
-        return collectorChartValues(COLLECTOR.service, replicas, obs.sizing.collector, {
+        return collectorChartValues(COLLECTOR, replicas, obs.sizing.collector, {
             receivers: otlpReceiver,
             processors: { memory_limiter: memoryLimiter, batch: {}, ...spanMetrics.processors },
             connectors: spanMetrics.connectors,
             exporters: { ...jaegerExporter, ...spanMetrics.exporters },
             service: {
                 pipelines: {
-                    traces: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlp/jaeger", "spanmetrics"] },
+                    traces: { receivers: ["otlp"], processors: ["memory_limiter", K8S_ATTRIBUTES, "batch"], exporters: ["otlp/jaeger", "spanmetrics"] },
                     metrics: spanMetrics.pipeline,
                     logs: null,
                 },
             },
-        });
+        }, podMetadata);
     }
-    return collectorChartValues(COLLECTOR.service, replicas, obs.sizing.collector, {
+    return collectorChartValues(COLLECTOR, replicas, obs.sizing.collector, {
         receivers: otlpReceiver,
         processors: { memory_limiter: memoryLimiter },
         exporters: {
@@ -109,12 +121,12 @@ export function collectorValues(settings: Settings): Record<string, unknown> {
         },
         service: {
             pipelines: {
-                traces: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing"] },
+                traces: { receivers: ["otlp"], processors: ["memory_limiter", K8S_ATTRIBUTES], exporters: ["loadbalancing"] },
                 metrics: null,
                 logs: null,
             },
         },
-    });
+    }, podMetadata);
 }
 
 /**
@@ -125,7 +137,7 @@ export function samplerValues(settings: Settings): Record<string, unknown> | und
     const obs = settings.preset.observability;
     const sampling = obs.tailSampling;
     if (sampling === undefined) return undefined;
-    return collectorChartValues(SAMPLER.service, obs.replicas.collector, obs.sizing.sampler, {
+    return collectorChartValues(SAMPLER, obs.replicas.collector, obs.sizing.sampler, {
         receivers: otlpReceiver,
         processors: {
             memory_limiter: memoryLimiter,
@@ -146,8 +158,14 @@ export function samplerValues(settings: Settings): Record<string, unknown> | und
     }, { service: { clusterIP: "None" } });
 }
 
-/** The badger volume Jaeger keeps traces on (created by the chart, mounted at /badger). */
+/** The badger volume Jaeger keeps traces on (its own resource, outliving the release; mounted at /badger). */
 export const JAEGER_BADGER_CLAIM = "jaeger-badger";
+
+/** The badger claim's spec: ReadWriteOnce at the preset's size and the configured storage class. */
+export function jaegerClaimSpec(settings: Settings): Record<string, unknown> {
+    const template = volumeClaim(settings, settings.preset.observability.volumes.jaeger).volumeClaimTemplate as { spec: Record<string, unknown> };
+    return template.spec;
+}
 
 /**
  * Jaeger v2's whole configuration: `userconfig` replaces the image's built-in one, so it names every
@@ -178,11 +196,13 @@ export function jaegerConfig(settings: Settings): Record<string, unknown> {
     };
 }
 
-/** Jaeger v2 all-in-one: one pod; with badger a persistent volume (Recreate strategy, the chart's default). */
+/**
+ * Jaeger v2 all-in-one: one pod; with badger the JAEGER_BADGER_CLAIM volume, which the stack creates (Recreate
+ * strategy, the chart's default, so the old pod lets go of it first).
+ */
 export function jaegerValues(settings: Settings): Record<string, unknown> {
     const obs = settings.preset.observability;
     const badger = settings.observability.jaegerStorage === "badger";
-    const claim = volumeClaim(settings, obs.volumes.jaeger).volumeClaimTemplate as Record<string, unknown>;
     return {
         fullnameOverride: JAEGER.service,
         jaeger: {
@@ -193,7 +213,6 @@ export function jaegerValues(settings: Settings): Record<string, unknown> {
             } : {}),
         },
         userconfig: jaegerConfig(settings),
-        extraObjects: badger ? [{ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: JAEGER_BADGER_CLAIM }, ...claim }] : [],
     };
 }
 
