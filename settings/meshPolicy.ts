@@ -36,7 +36,7 @@ export interface MeshPolicySettings {
 }
 
 export const meshPolicyKeys: readonly KeySpec[] = [
-    { key: "mesh.mtlsMode", type: "string", oneOf: MTLS_MODES, description: "Mesh-wide mTLS mode (PeerAuthentication in the root namespace); prod accepts only STRICT, exceptions go per namespace or workload." },
+    { key: "mesh.mtlsMode", type: "string", oneOf: MTLS_MODES, description: "Mesh-wide mTLS mode (PeerAuthentication in the root namespace); prod accepts only STRICT, here and in namespace or workload exceptions." },
     { key: "mesh.samplingPercentage", type: "integer", min: 0, max: 100, description: `Mesh-wide trace sampling in percent (Telemetry); prod: ${PROD_SAMPLING.min}-${PROD_SAMPLING.max}.` },
     { key: "mesh.defaultDeny", type: "boolean", description: "Deny every request no ALLOW AuthorizationPolicy matches (mesh-wide allow-nothing policy)." },
     { key: "mesh.faultInjection", type: "boolean", description: "Allow fault injection on every request; when false, faults apply only behind the header a service names." },
@@ -48,7 +48,7 @@ export const meshPolicyKeys: readonly KeySpec[] = [
 export function buildMeshPolicy(v: Values, env: Env): MeshPolicySettings {
     const mtlsMode = v.must<MeshMtlsMode>("mesh.mtlsMode");
     if (env === "prod" && mtlsMode !== "STRICT") {
-        v.problems.push(`${keyName("mesh.mtlsMode")} ${shown(mtlsMode)} is not allowed in prod; prod requires STRICT mesh-wide; declare named exceptions instead (meshstack:namespaces[i].mtlsMode or meshstack:services[i].mtls)`);
+        v.problems.push(`${keyName("mesh.mtlsMode")} ${shown(mtlsMode)} is not allowed in prod; prod requires STRICT mesh-wide and accepts no PERMISSIVE or DISABLE exception; use STRICT (a PERMISSIVE migration belongs in dev or staging)`);
     }
     const outbound = v.must<string>("mesh.outboundTrafficPolicy");
     if (env === "prod" && outbound !== "REGISTRY_ONLY") {

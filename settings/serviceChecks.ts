@@ -8,7 +8,7 @@ import { keyName, shown } from "./errors";
 import { Env } from "./keys";
 import { MeshSettings } from "./mesh";
 import { checkProdSampling, ingressCovers, MeshPolicySettings } from "./meshPolicy";
-import { AppSettings, ServiceSpec } from "./services";
+import { AppSettings, ExceptionMtlsMode, ServiceSpec } from "./services";
 
 /** `<trust domain>/ns/<namespace>/sa/<service account>`, as Istio writes mTLS peer identities. */
 export const PRINCIPAL = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?\/ns\/[a-z0-9]([-a-z0-9]*[a-z0-9])?\/sa\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -37,9 +37,7 @@ export function checkApp(app: AppSettings, ctx: CheckContext, problems: string[]
             at(`${path}.name`, `${shown(ns.name)} is already declared at namespaces[${namespaceAt.get(ns.name)}]; declare each namespace once`);
         }
         namespaceAt.set(ns.name, namespaceAt.get(ns.name) ?? i);
-        if (ambient && ns.mtlsMode === "DISABLE") {
-            at(`${path}.mtlsMode`, `"DISABLE" is not supported in ambient mode; use PERMISSIVE`);
-        }
+        if (ns.mtlsMode !== undefined) checkExceptionMode(ns.mtlsMode, `${path}.mtlsMode`, ctx, at);
         if (ns.samplingPercentage !== undefined && ctx.env === "prod") {
             checkProdSampling(ns.samplingPercentage, `${path}.samplingPercentage`, problems);
         }
@@ -140,10 +138,21 @@ function checkService(svc: ServiceSpec, ctx: CheckContext, at: (path: string, me
     if (svc.fault && !svc.fault.header && !ctx.policy.faultInjection) {
         at(`${svc.path}.fault`, `applies to every request, but ${keyName("mesh.faultInjection")} is false in ${ctx.env}; add fault.header so only requests carrying it get the fault, or remove the fault`);
     }
-    if (ctx.mesh.mode === "ambient") {
-        if (svc.mtls?.mode === "DISABLE") at(`${svc.path}.mtls.mode`, `"DISABLE" is not supported in ambient mode; use PERMISSIVE`);
-        for (const [port, mode] of Object.entries(svc.mtls?.ports ?? {})) {
-            if (mode === "DISABLE") at(`${svc.path}.mtls.ports.${port}`, `"DISABLE" is not supported in ambient mode; use PERMISSIVE`);
-        }
+    if (svc.mtls?.mode !== undefined) checkExceptionMode(svc.mtls.mode, `${svc.path}.mtls.mode`, ctx, at);
+    for (const [port, mode] of Object.entries(svc.mtls?.ports ?? {})) {
+        checkExceptionMode(mode, `${svc.path}.mtls.ports.${port}`, ctx, at);
+    }
+}
+
+/**
+ * Prod keeps every workload STRICT: its policy pack rejects PeerAuthentications with PERMISSIVE or DISABLE
+ * (no-permissive-mtls, no exceptions configured) and DestinationRules with DISABLE toward mesh hosts.
+ * Ambient mode has no DISABLE: ztunnel always carries mTLS.
+ */
+function checkExceptionMode(mode: ExceptionMtlsMode, path: string, ctx: CheckContext, at: (path: string, message: string) => void): void {
+    if (ctx.env === "prod" && mode !== "STRICT") {
+        at(path, `${shown(mode)} is not allowed in prod; prod requires STRICT mTLS for every namespace and workload (its policy pack rejects PERMISSIVE and DISABLE exceptions); use STRICT or remove the exception`);
+    } else if (ctx.mesh.mode === "ambient" && mode === "DISABLE") {
+        at(path, `"DISABLE" is not supported in ambient mode; use PERMISSIVE`);
     }
 }

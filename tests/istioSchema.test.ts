@@ -81,6 +81,21 @@ describe("emitted Istio objects against Istio's CRD schemas", function () {
             assert.match(errors[0], /data\/spec must have required property host/);
         });
 
+        it("schema: the egress gateway's mTLS server mode and tcp routes are checked, not ignored", () => {
+            const gateway = (mode: string): K8sObject => ({
+                apiVersion: "networking.istio.io/v1", kind: "Gateway", metadata: { name: "x", namespace: "y" },
+                spec: { selector: { istio: "egressgateway" }, servers: [{ port: { number: 443, name: "tls", protocol: "TLS" }, hosts: ["a.example.com"], tls: { mode } }] },
+            });
+            assert.deepStrictEqual(schemaErrors(models, gateway("ISTIO_MUTUAL")), []);
+            assert.match(schemaErrors(models, gateway("ISTIO_MTLS"))[0], /spec\/servers\/0\/tls\/mode must be equal to one of the allowed values/);
+            const tcp = (route: object): K8sObject => ({
+                apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: { name: "x", namespace: "y" },
+                spec: { hosts: ["a.example.com"], tcp: [{ match: [{ gateways: ["y/x"], port: 443 }], route: [route] }] },
+            });
+            assert.deepStrictEqual(schemaErrors(models, tcp({ destination: { host: "a.example.com", port: { number: 443 } } })), []);
+            assert.match(schemaErrors(models, tcp({ destination: { port: { number: 443 } } }))[0], /tcp\/0\/route\/0\/destination must have required property host/);
+        });
+
         it("CEL: portLevelMtls without a selector, and a port out of range", () => {
             assert.deepStrictEqual(apiServerRuleErrors(pa({ portLevelMtls: { "70000": { mode: "DISABLE" } } })), [
                 "spec: portLevelMtls requires selector",

@@ -1,8 +1,12 @@
 /** Builders for the mesh's edges: the ingress Gateway, external APIs (and the egress gateway route), Sidecar scoping. */
 
 import { ExternalService } from "../../settings/services";
+import { GATEWAY_LISTENER_PORTS } from "../mesh/values";
 import { fqdn, GatewayRef, INGRESS_GATEWAY_NAME, PolicyContext } from "./context";
 import { MeshObject, Server } from "./types";
+
+/** The egress gateway Service port (same as its listener port) the sidecars' mTLS toward external APIs arrives on. */
+const EGRESS_PORT = GATEWAY_LISTENER_PORTS.https;
 
 /** HTTP only, or (with a TLS secret) HTTPS plus an HTTP server that redirects to it. */
 export function ingressGateway(hosts: readonly string[], tlsCredentialName: string | undefined, ingress: GatewayRef): MeshObject {
@@ -22,8 +26,11 @@ export function ingressGateway(hosts: readonly string[], tlsCredentialName: stri
 
 /**
  * The ServiceEntry that puts an external API in the registry (so REGISTRY_ONLY lets it through) and,
- * when it leaves through the egress gateway, the Gateway, DestinationRule and VirtualService that send
- * its TLS traffic from every sidecar to the egress gateway and from there to the API (TLS passthrough).
+ * when it leaves through the egress gateway, the Gateway, DestinationRule and VirtualService of Istio's
+ * "egress gateway with mutual TLS" pattern: each sidecar wraps the application's own TLS in Istio mTLS
+ * (SNI = the API's host) toward the egress gateway, which terminates that mTLS and sends the inner TLS
+ * on to the API. The hop carries the caller's mesh identity, so the gateway's AuthorizationPolicy can
+ * admit callers by namespace. A gateway server that terminates TLS takes `tcp` routes, not `tls` ones.
  */
 export function externalService(ext: ExternalService, ctx: PolicyContext): MeshObject[] {
     const protocol = ext.protocol;
@@ -52,14 +59,21 @@ export function externalService(ext: ExternalService, ctx: PolicyContext): MeshO
             metadata: { name: gatewayName, namespace: egress.namespace },
             spec: {
                 selector: { istio: egress.selector },
-                servers: [{ port: { number: 443, name: "tls", protocol: "TLS" }, hosts: [ext.host], tls: { mode: "PASSTHROUGH" } }],
+                servers: [{ port: { number: EGRESS_PORT, name: "tls", protocol: "TLS" }, hosts: [ext.host], tls: { mode: "ISTIO_MUTUAL" } }],
             },
         },
         {
             apiVersion: "networking.istio.io/v1",
             kind: "DestinationRule",
             metadata: { name: gatewayName, namespace: ctx.rootNamespace },
-            spec: { host: egressHost, subsets: [{ name: ext.name }], exportTo: ["*"] },
+            spec: {
+                host: egressHost,
+                subsets: [{
+                    name: ext.name,
+                    trafficPolicy: { portLevelSettings: [{ port: { number: EGRESS_PORT }, tls: { mode: "ISTIO_MUTUAL", sni: ext.host } }] },
+                }],
+                exportTo: ["*"],
+            },
         },
         {
             apiVersion: "networking.istio.io/v1",
@@ -68,16 +82,14 @@ export function externalService(ext: ExternalService, ctx: PolicyContext): MeshO
             spec: {
                 hosts: [ext.host],
                 gateways: ["mesh", gatewayRef],
-                tls: [
-                    {
-                        match: [{ gateways: ["mesh"], port: ext.port, sniHosts: [ext.host] }],
-                        route: [{ destination: { host: egressHost, subset: ext.name, port: { number: 443 } } }],
-                    },
-                    {
-                        match: [{ gateways: [gatewayRef], port: 443, sniHosts: [ext.host] }],
-                        route: [{ destination: { host: ext.host, port: { number: ext.port } } }],
-                    },
-                ],
+                tls: [{
+                    match: [{ gateways: ["mesh"], port: ext.port, sniHosts: [ext.host] }],
+                    route: [{ destination: { host: egressHost, subset: ext.name, port: { number: EGRESS_PORT } } }],
+                }],
+                tcp: [{
+                    match: [{ gateways: [gatewayRef], port: EGRESS_PORT }],
+                    route: [{ destination: { host: ext.host, port: { number: ext.port } } }],
+                }],
                 exportTo: ["*"],
             },
         },

@@ -29,6 +29,7 @@ export function meshPolicyPlan(policy: MeshPolicySettings, app: AppSettings, ctx
     // Every service carries a DestinationRule, and in ambient mode only a waypoint applies one.
     const hasWaypoint = (ns: string) => ambient && servicesIn(ns).length > 0;
     const byName = new Map(app.services.map((s) => [s.name, s]));
+    const namespaceMtlsMode = new Map(app.namespaces.map((n) => [n.name, n.mtlsMode]));
 
     const objects: MeshObject[] = [meshMtls(ctx.rootNamespace, policy.mtlsMode), meshTelemetry(policy.samplingPercentage, ctx)];
     if (policy.defaultDeny) {
@@ -55,7 +56,7 @@ export function meshPolicyPlan(policy: MeshPolicySettings, app: AppSettings, ctx
     }
 
     for (const svc of app.services) {
-        objects.push(destinationRule(svc, ctx));
+        objects.push(destinationRule(svc, ctx, namespaceMtlsMode.get(svc.namespace)));
         if (needsVirtualService(svc)) objects.push(virtualService(svc, ctx, policy.faultInjection));
         const mtls = workloadMtls(svc);
         if (mtls) objects.push(mtls);

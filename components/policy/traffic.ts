@@ -1,6 +1,6 @@
 /** DestinationRule and VirtualService builders: circuit breakers, load balancing, routing. */
 
-import { ServiceSpec, TrafficPolicyName } from "../../settings/services";
+import { ExceptionMtlsMode, ServiceSpec, TrafficPolicyName } from "../../settings/services";
 import { fqdn, INGRESS_GATEWAY_NAME, PolicyContext } from "./context";
 import { ConnectionPoolSettings, HttpMatchRequest, HttpRoute, HttpRouteDestination, MeshObject, OutlierDetection, TrafficPolicy } from "./types";
 
@@ -43,15 +43,27 @@ function connectionPool(svc: ServiceSpec): ConnectionPoolSettings {
 }
 
 /**
+ * Whether a DISABLE exception makes some of the service's pods accept plaintext only: its workload mode
+ * (else its namespace's mode) or one of its ports.
+ */
+export function acceptsPlaintextOnly(svc: ServiceSpec, namespaceMode: ExceptionMtlsMode | undefined): boolean {
+    return (svc.mtls?.mode ?? namespaceMode) === "DISABLE" || Object.values(svc.mtls?.ports ?? {}).includes("DISABLE");
+}
+
+/**
  * Circuit breaking, load balancing, subsets per version and, with sidecars, ISTIO_MUTUAL to the pods
  * (in ambient mode ztunnel's HBONE always carries mTLS and the DestinationRule's TLS setting does not apply).
+ * Where a DISABLE exception applies no TLS is set: an explicit ISTIO_MUTUAL turns off auto-mTLS and clients
+ * would send mTLS to pods that accept plaintext only, while auto-mTLS follows each endpoint's PeerAuthentication.
+ * A per-port DestinationRule setting cannot replace it: portLevelMtls names container ports, portLevelSettings
+ * the Service's ports.
  */
-export function destinationRule(svc: ServiceSpec, ctx: PolicyContext): MeshObject {
+export function destinationRule(svc: ServiceSpec, ctx: PolicyContext, namespaceMode?: ExceptionMtlsMode): MeshObject {
     const trafficPolicy: TrafficPolicy = {
         connectionPool: connectionPool(svc),
         outlierDetection: circuitBreaker(svc.trafficPolicy).outlierDetection,
         loadBalancer: "hashHeader" in svc.loadBalancer ? { consistentHash: { httpHeaderName: svc.loadBalancer.hashHeader } } : { simple: svc.loadBalancer.simple },
-        ...(ctx.mode === "sidecar" ? { tls: { mode: "ISTIO_MUTUAL" } } : {}),
+        ...(ctx.mode === "sidecar" && !acceptsPlaintextOnly(svc, namespaceMode) ? { tls: { mode: "ISTIO_MUTUAL" } } : {}),
     };
     return {
         apiVersion: "networking.istio.io/v1",

@@ -95,16 +95,29 @@ export type LoadBalancerSettings =
     | { readonly simple: "LEAST_REQUEST" | "ROUND_ROBIN" | "RANDOM" }
     | { readonly consistentHash: { readonly httpHeaderName: string } };
 
+/** Client-side TLS; `sni` names the server a gateway routes on. */
+export interface ClientTlsSettings {
+    readonly mode: TlsMode;
+    readonly sni?: string;
+}
+
+export interface PortTrafficPolicy {
+    readonly port: { readonly number: number };
+    readonly tls?: ClientTlsSettings;
+}
+
 export interface TrafficPolicy {
     readonly connectionPool?: ConnectionPoolSettings;
     readonly outlierDetection?: OutlierDetection;
     readonly loadBalancer?: LoadBalancerSettings;
-    readonly tls?: { readonly mode: TlsMode };
+    readonly tls?: ClientTlsSettings;
+    readonly portLevelSettings?: readonly PortTrafficPolicy[];
 }
 
 export interface Subset {
     readonly name: string;
     readonly labels?: Labels;
+    readonly trafficPolicy?: TrafficPolicy;
 }
 
 export interface DestinationRuleSpec {
@@ -171,18 +184,25 @@ export interface TlsRoute {
     readonly route: readonly HttpRouteDestination[];
 }
 
+/** Routes TCP bytes; on a gateway server that terminates TLS, the only route kind that applies. */
+export interface TcpRoute {
+    readonly match: readonly { readonly gateways: readonly string[]; readonly port: number }[];
+    readonly route: readonly HttpRouteDestination[];
+}
+
 export interface VirtualServiceSpec {
     readonly hosts: readonly string[];
     /** `mesh` stands for every sidecar/waypoint; other entries are `<namespace>/<gateway>`. */
     readonly gateways?: readonly string[];
     readonly http?: readonly HttpRoute[];
     readonly tls?: readonly TlsRoute[];
+    readonly tcp?: readonly TcpRoute[];
     readonly exportTo?: readonly string[];
 }
 
 export interface ServerTls {
     readonly httpsRedirect?: boolean;
-    readonly mode?: "PASSTHROUGH" | "SIMPLE";
+    readonly mode?: "PASSTHROUGH" | "SIMPLE" | "ISTIO_MUTUAL";
     readonly credentialName?: string;
 }
 
