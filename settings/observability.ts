@@ -74,7 +74,7 @@ function lokiStorage(v: Values): ObservabilitySettings["loki"] {
     const bucket = v.get<string>("observability.lokiBucket");
     const region = v.get<string>("observability.lokiRegion");
     for (const [key, value] of [["observability.lokiBucket", bucket], ["observability.lokiRegion", region]] as const) {
-        if (value === undefined) {
+        if (value === undefined && !v.isRejected(key)) {
             v.problems.push(`${keyName(key)} is required when ${keyName("observability.lokiStorage")} is "s3"; set it in the stack file`);
         }
     }

@@ -20,6 +20,16 @@ export interface CheckContext {
     readonly env: Env;
     readonly mesh: Pick<MeshSettings, "mode" | "egressGateway">;
     readonly policy: MeshPolicySettings;
+    /**
+     * Names given in the stack file, including those of entries rejected for another reason (already reported):
+     * a reference to them is not a second problem.
+     */
+    readonly declared?: {
+        readonly names: ReadonlySet<string>;
+        readonly namespaces: ReadonlySet<string>;
+        /** Paths of services whose `versions` was rejected: their subset references are not checked again. */
+        readonly rejectedVersions: ReadonlySet<string>;
+    };
 }
 
 export function checkApp(app: AppSettings, ctx: CheckContext, problems: string[]): void {
@@ -69,16 +79,16 @@ export function checkApp(app: AppSettings, ctx: CheckContext, problems: string[]
         } else {
             serviceAt.set(svc.name, svc);
         }
-        if (!namespaceAt.has(svc.namespace)) {
+        if (!namespaceAt.has(svc.namespace) && !ctx.declared?.namespaces.has(svc.namespace)) {
             at(`${svc.path}.namespace`, `${shown(svc.namespace)} is not declared in ${keyName("namespaces")}; add {name: ${svc.namespace}} there`);
         }
-        checkSubsets(svc, at);
+        if (!ctx.declared?.rejectedVersions.has(svc.path)) checkSubsets(svc, at);
         checkService(svc, ctx, at);
     }
 
     for (const svc of app.services) {
         svc.dependsOn.forEach((dep, j) => {
-            if (!serviceAt.has(dep) && !externalAt.has(dep)) {
+            if (!serviceAt.has(dep) && !externalAt.has(dep) && !ctx.declared?.names.has(dep)) {
                 at(`${svc.path}.dependsOn[${j}]`, `${shown(dep)} is neither a declared service nor an external service; declare it in ${keyName("services")} or ${keyName("externalServices")}`);
             }
         });

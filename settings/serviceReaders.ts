@@ -28,8 +28,30 @@ export function buildApp(v: Values, env: Env, mesh: MeshSettings, policy: MeshPo
     // Only sidecars route external TLS to the egress gateway; ambient workloads go out through ztunnel.
     const egressByDefault = mesh.egressGateway && mesh.mode === "sidecar";
     const app = readApp({ namespaces: v.get("namespaces"), services: v.get("services"), externalServices: v.get("externalServices") }, egressByDefault, v.problems);
-    checkApp(app, { env, mesh, policy }, v.problems);
+    const declared = {
+        names: new Set([...namesIn(v.get("services")), ...namesIn(v.get("externalServices"))]),
+        namespaces: new Set(namesIn(v.get("namespaces"))),
+        rejectedVersions: new Set(rejectedVersionPaths(v.get("services"))),
+    };
+    checkApp(app, { env, mesh, policy, declared }, v.problems);
     return app;
+}
+
+/** The `name` strings of a raw list of objects, whatever else is wrong with the entries. */
+function namesIn(list: unknown): string[] {
+    return Array.isArray(list)
+        ? list.flatMap((e) => (e !== null && typeof e === "object" && typeof (e as { name?: unknown }).name === "string" ? [(e as { name: string }).name] : []))
+        : [];
+}
+
+/** Paths of service entries whose `versions` is present but not a list of strings. */
+function rejectedVersionPaths(list: unknown): string[] {
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((e, i) => {
+        const versions = e !== null && typeof e === "object" ? (e as { versions?: unknown }).versions : undefined;
+        const ok = versions === undefined || (Array.isArray(versions) && versions.every((x) => typeof x === "string"));
+        return ok ? [] : [`services[${i}]`];
+    });
 }
 
 /** Reads the application settings; problems go to `problems`, each naming its settings path. */

@@ -63,7 +63,9 @@ export class Fields {
         this.problems.push(`${keyName(this.at(key))} ${message}`);
     }
 
+    /** Reports a missing field; a field that is present but malformed was reported already and stays silent. */
     required(key: string, example: string): void {
+        if (this.has(key)) return;
         this.problems.push(`${keyName(this.at(key))} is required; set it, e.g. ${key}: ${example}`);
     }
 

@@ -96,6 +96,13 @@ describe("mesh policy settings", () => {
             ["a service in an undeclared namespace, and a duplicate name", "dev", { namespaces: NAMESPACES, services: [cart, { ...cart, namespace: "billing" }] },
                 ["meshstack:services[1].name \"cart\" is already declared at services[0]; service names must be unique",
                     "meshstack:services[1].namespace \"billing\" is not declared in meshstack:namespaces; add {name: billing} there"]],
+            // One mistake, one line: what depends on a rejected value is not reported again.
+            ["a bad port on a service others depend on", "dev", { namespaces: NAMESPACES, services: [{ ...front, dependsOn: ["cart"] }, stock, { ...cart, port: 70000 }] },
+                ["meshstack:services[2].port 70000 is out of range; use a whole number from 1 to 65535"]],
+            ["canary weights given as text", "dev", app({ canary: { subsets: ["v1", "v2"], weights: "90,10" } }),
+                ["meshstack:services[2].canary.weights \"90,10\" is not a list; write it as a YAML list"]],
+            ["versions given as one string, with routes to subsets", "dev", app({ versions: "v1", canary: { subsets: ["v1", "v2"], weights: [90, 10] } }),
+                ["meshstack:services[2].versions \"v1\" is not a list; write it as a YAML list"]],
             ["PERMISSIVE mesh-wide in prod", "prod", { ...PROD, "mesh.mtlsMode": "PERMISSIVE" },
                 ["meshstack:mesh.mtlsMode \"PERMISSIVE\" is not allowed in prod; prod requires STRICT mesh-wide and accepts no PERMISSIVE or DISABLE exception; use STRICT (a PERMISSIVE migration belongs in dev or staging)"]],
             ["PERMISSIVE and DISABLE exceptions in prod, whose policy pack rejects them (STRICT ones pass)", "prod", {

@@ -123,6 +123,8 @@ describe("settings", () => {
                 { "cluster.kind": "eks", "eks.region": "eu-west-1", "eks.vpcCidr": "10.0.0.1/16" }],
             ["a list where one string belongs", "meshstack:cluster.name is a list; give one string, e.g. pulumi config set cluster.name <value>",
                 { "cluster.name": ["a", "b"] }],
+            ["a malformed Loki bucket (reported once, not also as missing)", "meshstack:observability.lokiBucket \"b\" is not valid; use an S3 bucket name such as meshstack-prod-loki",
+                { "observability.lokiStorage": "s3", "observability.lokiBucket": "b", "observability.lokiRegion": "eu-west-1" }],
             ["an existing cluster without a kubeconfig", "meshstack:existing.kubeconfig or meshstack:existing.kubeconfigPath is required when cluster.kind is \"existing\"; set one: pulumi config set existing.kubeconfigPath ~/.kube/config",
                 { "cluster.kind": "existing" }],
             ["a subnet list that is not a list", "meshstack:eks.subnetIds \"subnet-0123456789abcdef0\" is not a list of strings; write it as a YAML list in the stack file",
