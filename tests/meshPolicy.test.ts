@@ -141,14 +141,16 @@ describe("mesh policies", function () {
         });
 
         it("every object is a child of the component on the cluster's provider and waits for istiod and its namespace", () => {
-            const component = dev.resources.find((r) => r.type === POLICIES)!;
-            for (const r of [...dev.resources, ...prod.resources].filter(isMeshObject)) {
+            const componentOf = (run: ProgramRun) => run.resources.find((r) => r.type === POLICIES)!.urn;
+            const objects = [dev, prod].flatMap((run) => run.resources.filter(isMeshObject).map((r) => ({ r, component: componentOf(run) })));
+            assert.ok(objects.length > 40, `${objects.length} objects`);
+            for (const { r, component } of objects) {
                 const ns = r.inputs.metadata.namespace;
                 const nsDep = ns === "istio-system" ? [] : ns === "istio-ingress" ? ["mesh-ingress-gateway"] : ns === "istio-egress" ? ["mesh-egress-gateway"] : [`policies-ns-${ns}`];
                 assert.deepStrictEqual(depNames(r), ["mesh-istiod", ...nsDep].sort(), r.name);
                 assert.strictEqual(providerName(r), "cluster-provider", r.name);
                 assert.strictEqual(r.name, `policies-${ns}-${r.inputs.metadata.name}`);
-                if (r.urn.includes("::dev::")) assert.strictEqual(r.parent, component.urn, r.name);
+                assert.strictEqual(r.parent, component, r.name);
             }
         });
 
