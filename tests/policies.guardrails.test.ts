@@ -56,6 +56,14 @@ describe("policies: guardrails", () => {
             assert.deepStrictEqual(await messages(policy, withResources(deployment("frontend", "shop", "ghcr.io/example/frontend:latest")),
                 { [policy]: { exceptions: ["ghcr.io/example/frontend:latest"] } }), []);
         });
+        it("skips values unknown during preview (never reported as untagged)", async () => {
+            const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+            assert.deepStrictEqual(await messages(policy, withResources(
+                deployment("frontend", "shop", unknown),
+                release("collector", "opentelemetry-collector", { image: { repository: unknown, tag: unknown }, extraContainers: [{ name: "x", image: unknown }] },
+                    { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.170.0" }),
+            )), []);
+        });
     });
 
     describe("no-anonymous-ui-admin", () => {

@@ -130,8 +130,10 @@ function meshProviders(releases: readonly HelmRelease[]): { defined: Set<string>
             else if (name) defined.add(name);
         }
         const fallback = list(at(r.values, "meshConfig", "defaultProviders", "tracing"));
-        for (const name of Array.isArray(fallback) ? fallback : []) {
-            if (typeof name === "string") defaults.push(name);
+        if (fallback === UNKNOWN) unknown = true;
+        for (const name of Array.isArray(fallback) ? fallback.map(str) : []) {
+            if (name === UNKNOWN) unknown = true;
+            else if (name) defaults.push(name);
         }
     }
     return { defined, defaults, istiod, unknown };
