@@ -1,6 +1,6 @@
 import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configOf, exceptionsProp, rootNamespaceProp, schema } from "./config";
-import { DEFAULT_ROOT_NAMESPACE, IstioKind, IstioObject, istioObject, isMeshWide, isNamespaceWide, label } from "./istio";
+import { DEFAULT_ROOT_NAMESPACE, IstioKind, IstioObject, istioObject, isMeshWide, isNamespaceWide, label, meshWideOf, meshWidePatch } from "./istio";
 import { groupBy, StackView } from "./stack";
 import { at, isObject, list, str, UNKNOWN } from "./values";
 
@@ -24,8 +24,11 @@ export const meshWideMtls: StackValidationPolicy = {
     validateStack: (args, report) => {
         const { rootNamespace } = configOf(args, rootDefaults);
         const all = new StackView(args.resources).of("PeerAuthentication");
-        const meshWide = all.filter((pa) => isMeshWide(pa, rootNamespace));
+        const { objects: meshWide, patches } = meshWideOf(all, rootNamespace);
         const undecided = all.some((pa) => pa.namespace === UNKNOWN || pa.scoped === UNKNOWN);
+        for (const patch of patches) {
+            report(meshWidePatch(patch, rootNamespace, "the mesh's mTLS settings", " (spec.mtls.mode STRICT)"), patch.urn);
+        }
         if (meshWide.length === 0 && !undecided) {
             report(`no mesh-wide PeerAuthentication in root namespace ${rootNamespace}: without one Istio's default is PERMISSIVE, `
                 + "so every workload still accepts plaintext and mTLS is not enforced anywhere. "
@@ -108,7 +111,7 @@ export function onePerNamespace(kind: IstioKind, name: string, consequence: stri
         validateStack: (args, report) => {
             const { rootNamespace } = configOf(args, rootDefaults);
             const wide = new StackView(args.resources).of(kind)
-                .filter((o) => isNamespaceWide(o) && o.namespace !== UNKNOWN && o.namespace !== rootNamespace);
+                .filter((o) => !o.patch && isNamespaceWide(o) && o.namespace !== UNKNOWN && o.namespace !== rootNamespace);
             for (const [namespace, objects] of groupBy(wide, (o) => o.namespace as string)) {
                 if (objects.length < 2) continue;
                 for (const o of objects) {

@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configOf, percentProp, PROD_SAMPLING, rootNamespaceProp, schema } from "./config";
-import { DEFAULT_ROOT_NAMESPACE, HelmRelease, helmRelease, IstioObject, istioObject, isMeshWide, label, releaseLabel } from "./istio";
+import { DEFAULT_ROOT_NAMESPACE, HelmRelease, helmRelease, IstioObject, istioObject, isMeshWide, label, meshWideOf, meshWidePatch, releaseLabel } from "./istio";
 import { onePerNamespace } from "./mtls";
 import { StackView } from "./stack";
 import { at, list, num, str, UNKNOWN } from "./values";
@@ -26,8 +26,11 @@ export const meshWideSampling: StackValidationPolicy = {
     validateStack: (args, report) => {
         const { rootNamespace, minPercent, maxPercent } = configOf(args, boundsDefaults);
         const all = new StackView(args.resources).of("Telemetry");
-        const meshWide = all.filter((t) => isMeshWide(t, rootNamespace));
+        const { objects: meshWide, patches } = meshWideOf(all, rootNamespace);
         const undecided = all.some((t) => t.namespace === UNKNOWN || t.scoped === UNKNOWN);
+        for (const patch of patches) {
+            report(meshWidePatch(patch, rootNamespace, "the mesh's trace sampling", ""), patch.urn);
+        }
         const fix = `a Telemetry in ${rootNamespace} with no selector and tracing: [{providers: [{name: "${DEFAULT_TRACING_PROVIDER}"}], `
             + `randomSamplingPercentage: <${range(minPercent, maxPercent)}>}]`;
         if (meshWide.length === 0 && !undecided) {
@@ -179,7 +182,7 @@ export const tracingProviderDefined: StackValidationPolicy = {
         }
         // Istio resolves the provider level by level: defaultProviders, then the mesh-wide Telemetry, then namespace and workload ones.
         const telemetries = view.of("Telemetry");
-        const meshWide = telemetries.filter((t) => isMeshWide(t, rootNamespace));
+        const meshWide = meshWideOf(telemetries, rootNamespace).objects;
         const meshTracing = meshWide.length === 1 ? list(at(meshWide[0].spec, "tracing")) : undefined;
         const meshNames = Array.isArray(meshTracing) && meshTracing.length > 0 ? providerNames(meshTracing[0]) : [];
         if (meshTracing === UNKNOWN || meshNames === UNKNOWN) return;
