@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { configOf, exceptionsProp, schema } from "./config";
-import { HelmRelease, helmRelease, istioObject, label, releaseLabel } from "./istio";
+import { HelmRelease, helmRelease, releaseLabel } from "./helm";
+import { istioObject, label } from "./istio";
 import { at, isObject, list, plain, str, UNKNOWN, walk } from "./values";
 
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -14,8 +15,8 @@ export const helmChartPinned: ResourceValidationPolicy = {
     configSchema: schema(helmDefaults, {
         allowOci: { type: "boolean", description: "Also accept charts from oci:// registries (chart given as oci://…)." },
     }),
-    validateResource: (args, report) => {
-        const r = helmRelease(args.type, args.props, args.urn, args.name);
+    validateResource: async (args, report) => {
+        const r = await helmRelease(args.type, args.props, args.urn, args.name);
         if (!r) return;
         const { allowOci } = configOf(args, helmDefaults);
         const oci = allowOci && typeof r.chart === "string" && r.chart.startsWith("oci://");
@@ -28,6 +29,21 @@ export const helmChartPinned: ResourceValidationPolicy = {
             report(`${releaseLabel(r)} ${r.repo ? `comes from repository ${r.repo}` : "sets no repositoryOpts.repo"}, not an https repository: `
                 + "without TLS (or without a declared repository) the chart that gets installed cannot be traced to a trusted source. "
                 + "Fix: set repositoryOpts.repo to the chart's https repository URL.");
+        }
+    },
+};
+
+export const helmValuesReadable: ResourceValidationPolicy = {
+    name: "helm-values-readable",
+    description: "Helm valueYamlFiles are text the pack can read (not file or remote assets, valid YAML maps), so values-based rules see every value.",
+    enforcementLevel: "mandatory",
+    configSchema: schema({}, {}),
+    validateResource: async (args, report) => {
+        const r = await helmRelease(args.type, args.props, args.urn, args.name);
+        for (const file of r?.unreadable ?? []) {
+            report(`${releaseLabel(r!)} takes values from ${file}, which the pack cannot read: it cannot review values it cannot read, `
+                + "so every values-based rule (images, sampling, anonymous access, service types) would pass whatever that file sets. "
+                + "Fix: pass the values inline (values) or as a text asset (new pulumi.asset.StringAsset(yaml)).");
         }
     },
 };
@@ -50,10 +66,10 @@ export const noLatestImages: ResourceValidationPolicy = {
     configSchema: schema(imageDefaults, {
         exceptions: { type: "array", items: { type: "string", minLength: 1 }, description: "Image references allowed as they are (exact match)." },
     }),
-    validateResource: (args, report) => {
+    validateResource: async (args, report) => {
         if (!args.type.startsWith("kubernetes:")) return;
         const { exceptions } = configOf(args, imageDefaults);
-        const release = helmRelease(args.type, args.props, args.urn, args.name);
+        const release = await helmRelease(args.type, args.props, args.urn, args.name);
         const root = release?.values ?? plain(args.props);
         const what = release ? releaseLabel(release) : `${args.type.split(":").pop()} ${args.name}`;
         const where = release ? "values." : "";
@@ -120,8 +136,8 @@ export const noAnonymousAdmin: ResourceValidationPolicy = {
             description: "Grafana org roles anonymous users may have.",
         },
     }),
-    validateResource: (args, report) => {
-        const r = helmRelease(args.type, args.props, args.urn, args.name);
+    validateResource: async (args, report) => {
+        const r = await helmRelease(args.type, args.props, args.urn, args.name);
         const problem = r && anonymousAdmin(r, configOf(args, anonymousDefaults).allowedAnonymousRoles);
         if (r && problem) {
             report(`${releaseLabel(r)}: ${problem}: anyone who reaches the UI can change dashboards, data sources or mesh configuration `
@@ -174,11 +190,11 @@ export const noPublicUi: ResourceValidationPolicy = {
         uiCharts: { type: "array", items: { type: "string" }, description: "Charts whose services are internal UIs." },
         uiServicePattern: { type: "string", description: "Regular expression matching the names of internal UI Services." },
     }),
-    validateResource: (args, report) => {
+    validateResource: async (args, report) => {
         const { uiCharts, uiServicePattern } = configOf(args, uiDefaults);
         const fix = "internal UIs then get an address outside the cluster, protected only by their own (often weaker or anonymous) logins. "
             + "Fix: use ClusterIP and reach the UI with kubectl port-forward, or publish it through the ingress gateway behind authentication.";
-        const r = helmRelease(args.type, args.props, args.urn, args.name);
+        const r = await helmRelease(args.type, args.props, args.urn, args.name);
         if (r) {
             if (typeof r.chartName !== "string" || !uiCharts.includes(r.chartName)) return;
             walk(r.values, (key, value, path) => {
@@ -198,4 +214,4 @@ export const noPublicUi: ResourceValidationPolicy = {
     },
 };
 
-export const guardrailPolicies = [helmChartPinned, noLatestImages, noAnonymousAdmin, noAllowAll, noPublicUi];
+export const guardrailPolicies = [helmChartPinned, helmValuesReadable, noLatestImages, noAnonymousAdmin, noAllowAll, noPublicUi];

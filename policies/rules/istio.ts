@@ -83,7 +83,8 @@ export function label(o: IstioObject): string {
     return `${o.kind}${o.patch ? "Patch" : ""} ${shown(o.namespace)}/${shown(o.name)}`;
 }
 
-function shown(v: string | Unknown): string {
+/** A value for messages: "(unknown)" during preview. */
+export function shown(v: string | Unknown): string {
     return v === UNKNOWN ? "(unknown)" : v;
 }
 
@@ -107,43 +108,4 @@ export function meshWidePatch(o: IstioObject, rootNamespace: string, what: strin
     return `${label(o)} patches the mesh-wide ${o.kind} (root namespace ${rootNamespace}, no selector): the patch changes ${what} out-of-band, `
         + "on whatever object is in the cluster, so the reviewed mesh-wide policy is no longer what applies. "
         + `Fix: remove the patch and change the mesh-wide ${o.kind} itself${fix}.`;
-}
-
-export const HELM_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"]);
-
-export interface HelmRelease {
-    readonly type: string;
-    readonly urn: string;
-    /** The chart's own name: "istiod" for "istiod", "istio/istiod" or "oci://…/istiod". */
-    readonly chartName: string | Unknown;
-    readonly chart: string | Unknown;
-    readonly version: string | Unknown | undefined;
-    readonly repo: string | Unknown | undefined;
-    readonly values: Record<string, unknown>;
-    readonly valuesUnknown: boolean;
-    /** The release name, or the Pulumi resource name when none is set. */
-    readonly name: string | Unknown;
-}
-
-export function helmRelease(type: string, props: unknown, urn: string, resourceName: string): HelmRelease | undefined {
-    if (!HELM_TYPES.has(type)) return undefined;
-    const p = plain(props);
-    const chart = str(at(p, "chart")) ?? "";
-    const values = at(p, "values");
-    const releaseName = str(at(p, "name"));
-    return {
-        type,
-        urn,
-        chart,
-        chartName: chart === UNKNOWN ? UNKNOWN : chart.replace(/\/+$/, "").split("/").pop() ?? chart,
-        version: str(at(p, "version")),
-        repo: str(at(p, "repositoryOpts", "repo")),
-        values: isObject(values) ? values : {},
-        valuesUnknown: isUnknown(values),
-        name: releaseName ?? resourceName,
-    };
-}
-
-export function releaseLabel(r: HelmRelease): string {
-    return `Helm release ${shown(r.name)} (chart ${shown(r.chart)})`;
 }

@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configOf, percentProp, PROD_SAMPLING, rootNamespaceProp, schema } from "./config";
-import { DEFAULT_ROOT_NAMESPACE, HelmRelease, helmRelease, IstioObject, istioObject, isMeshWide, label, meshWideOf, meshWidePatch, releaseLabel } from "./istio";
+import { HelmRelease, helmRelease, releaseLabel } from "./helm";
+import { DEFAULT_ROOT_NAMESPACE, IstioObject, istioObject, isMeshWide, label, meshWideOf, meshWidePatch } from "./istio";
 import { onePerNamespace } from "./mtls";
 import { StackView } from "./stack";
 import { at, list, num, str, UNKNOWN } from "./values";
@@ -163,10 +164,10 @@ export const tracingProviderDefined: StackValidationPolicy = {
             description: "Providers defined by an istiod managed outside this stack.",
         },
     }),
-    validateStack: (args, report) => {
+    validateStack: async (args, report) => {
         const { rootNamespace, extraProviders } = configOf(args, providerDefaults);
         const view = new StackView(args.resources);
-        const mesh = meshProviders(view.releases);
+        const mesh = meshProviders(await view.releases());
         if (mesh.unknown) return;
         const defined = new Set([...mesh.defined, ...extraProviders]);
         const where = mesh.istiod.length > 0
@@ -222,8 +223,8 @@ export const istiodSampling: ResourceValidationPolicy = {
     description: "Sampling set through istiod's Helm values (meshConfig.defaultConfig.tracing.sampling, traceSampling, pilot.traceSampling) stays within bounds.",
     enforcementLevel: "mandatory",
     configSchema: schema(istiodDefaults, { minPercent: percentProp("Lowest allowed"), maxPercent: percentProp("Highest allowed") }),
-    validateResource: (args, report) => {
-        const r = helmRelease(args.type, args.props, args.urn, args.name);
+    validateResource: async (args, report) => {
+        const r = await helmRelease(args.type, args.props, args.urn, args.name);
         if (r?.chartName !== "istiod") return;
         const { minPercent, maxPercent } = configOf(args, istiodDefaults);
         for (const path of ISTIOD_SAMPLING_PATHS) {
