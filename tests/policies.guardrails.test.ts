@@ -32,6 +32,23 @@ describe("policies: guardrails", () => {
         });
     });
 
+    describe("helm-chart-pinned: chart URLs", () => {
+        const policy = "helm-chart-pinned";
+
+        it("requires an https chart URL whatever the repository says, and oci:// only with allowOci", async () => {
+            const byUrl = (chart: string) => release("foo", chart, {}, { version: "1.2.3", repo: "https://charts.example.com" });
+            const found = await messages(policy, withResources(byUrl("http://charts.example.com/foo-1.2.3.tgz")));
+            assert.deepStrictEqual(found, [
+                "foo: Helm release foo (chart http://charts.example.com/foo-1.2.3.tgz) downloads its chart from http://charts.example.com/foo-1.2.3.tgz, not an https URL: "
+                + "without TLS the chart that gets installed cannot be traced to a trusted source. "
+                + "Fix: use an https:// chart URL, or a chart name with repositoryOpts.repo set to the chart's https repository URL.",
+            ]);
+            assert.strictEqual((await messages(policy, withResources(byUrl("oci://ghcr.io/example/charts/foo")))).length, 1, "oci without allowOci, beside an https repo");
+            assert.deepStrictEqual(await messages(policy, withResources(byUrl("oci://ghcr.io/example/charts/foo")), { [policy]: { allowOci: true } }), []);
+            assert.deepStrictEqual(await messages(policy, withResources(release("foo", "https://charts.example.com/foo-1.2.3.tgz", {}, { version: "1.2.3", repo: null }))), []);
+        });
+    });
+
     describe("no-latest-images", () => {
         const policy = "no-latest-images";
 

@@ -25,7 +25,14 @@ export const helmChartPinned: ResourceValidationPolicy = {
                 + "the chart (and every image it pins) then changes whenever the repository publishes, without a reviewed change. "
                 + "Fix: set version to an exact release such as 1.30.5 (in versions.ts).");
         }
-        if (!oci && r.repo !== UNKNOWN && !(r.repo && r.repo.startsWith("https://"))) {
+        if (typeof r.chart === "string" && r.chart.includes("://") && !oci && !r.chart.startsWith("https://")) {
+            report(`${releaseLabel(r)} downloads its chart from ${r.chart}, not an https${allowOci ? " or oci" : ""} URL: `
+                + "without TLS the chart that gets installed cannot be traced to a trusted source. "
+                + `Fix: use an https://${allowOci ? " or oci://" : ""} chart URL, or a chart name with repositoryOpts.repo set to the chart's https repository URL.`);
+        }
+        // A chart URL is fetched as given; the repository then plays no part.
+        const byUrl = typeof r.chart === "string" && r.chart.includes("://");
+        if (!byUrl && r.repo !== UNKNOWN && !(r.repo && r.repo.startsWith("https://"))) {
             report(`${releaseLabel(r)} ${r.repo ? `comes from repository ${r.repo}` : "sets no repositoryOpts.repo"}, not an https repository: `
                 + "without TLS (or without a declared repository) the chart that gets installed cannot be traced to a trusted source. "
                 + "Fix: set repositoryOpts.repo to the chart's https repository URL.");
