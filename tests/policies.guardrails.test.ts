@@ -105,6 +105,23 @@ describe("policies: guardrails", () => {
                 + "Fix: turn anonymous access off (or limit it to Viewer / Kiali view_only_mode) and use the UI's login or SSO."));
         });
 
+        it("reads enabled as Grafana's ini parser does (1, t, True, yes, on...) and lets env override grafana.ini", async () => {
+            const grafana = (values: Record<string, unknown>) => release("grafana", "grafana", values, { version: "12.11.1", repo: "https://grafana-community.github.io/helm-charts" });
+            const anon = (enabled: unknown) => grafana({ "grafana.ini": { "auth.anonymous": { enabled, org_role: "Admin" } } });
+            for (const enabled of [true, "True", "TRUE", "t", "T", 1, "1", "yes", "y", "on", "On"]) {
+                assert.deepStrictEqual((await messages(policy, withResources(anon(enabled)))).map((m) => m.split(": anyone")[0]),
+                    ["grafana: Helm release grafana (chart grafana): Grafana allows anonymous users with org_role Admin"], JSON.stringify(enabled));
+            }
+            for (const enabled of [false, "false", 0, "0", "off", "no", "disabled"]) {
+                assert.deepStrictEqual(await messages(policy, withResources(anon(enabled))), [], JSON.stringify(enabled));
+            }
+            const viaEnv = await messages(policy, withResources(grafana({ env: { GF_AUTH_ANONYMOUS_ENABLED: true, GF_AUTH_ANONYMOUS_ORG_ROLE: "Admin" } })));
+            assert.strictEqual(viaEnv.length, 1);
+            const envWins = grafana({ "grafana.ini": { "auth.anonymous": { enabled: false, org_role: "Viewer" } }, env: { GF_AUTH_ANONYMOUS_ENABLED: "1", GF_AUTH_ANONYMOUS_ORG_ROLE: "Editor" } });
+            assert.deepStrictEqual((await messages(policy, withResources(envWins))).map((m) => m.split(": anyone")[0]),
+                ["grafana: Helm release grafana (chart grafana): Grafana allows anonymous users with org_role Editor"]);
+        });
+
         it("accepts anonymous viewers (Grafana's default role) and view-only Kiali", async () => {
             const resources = withResources(
                 kps({ "grafana.ini": { "auth.anonymous": { enabled: true } } }),

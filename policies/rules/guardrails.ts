@@ -106,13 +106,21 @@ function parentPath(path: string): (string | number)[] {
     return keys.slice(0, -1);
 }
 
+/** What Grafana's ini parser (go-ini) reads as true; Helm renders booleans and numbers as these strings. */
+const INI_TRUE = new Set(["1", "t", "T", "true", "TRUE", "True", "y", "YES", "yes", "Yes", "ON", "on", "On"]);
+
+/** A Grafana setting: the GF_<SECTION>_<KEY> environment variable overrides grafana.ini. */
+function grafanaSetting(v: unknown, section: string, key: string): unknown {
+    const env = at(v, "env", `GF_${section.replace(/\./g, "_").toUpperCase()}_${key.toUpperCase()}`);
+    return env ?? at(v, "grafana.ini", section, key);
+}
+
 /** Anonymous access beyond the allowed Grafana roles (or Kiali without view-only mode), per UI chart. */
 function anonymousAdmin(r: HelmRelease, allowedRoles: readonly string[]): string | undefined {
     const grafana = (v: unknown): string | undefined => {
-        const anon = at(v, "grafana.ini", "auth.anonymous");
-        const enabled = at(anon, "enabled") === true || at(anon, "enabled") === "true"
-            || at(v, "env", "GF_AUTH_ANONYMOUS_ENABLED") === "true";
-        const role = str(at(anon, "org_role")) ?? str(at(v, "env", "GF_AUTH_ANONYMOUS_ORG_ROLE"));
+        const on = grafanaSetting(v, "auth.anonymous", "enabled");
+        const enabled = on === true || ((typeof on === "string" || typeof on === "number") && INI_TRUE.has(String(on)));
+        const role = str(grafanaSetting(v, "auth.anonymous", "org_role"));
         // Grafana's anonymous role defaults to Viewer.
         const effective = typeof role === "string" ? role : "Viewer";
         return enabled && role !== UNKNOWN && !allowedRoles.includes(effective)
