@@ -73,6 +73,24 @@ describe("policies: guardrails", () => {
             assert.deepStrictEqual(await messages(policy, withResources(deployment("frontend", "shop", "ghcr.io/example/frontend:latest")),
                 { [policy]: { exceptions: ["ghcr.io/example/frontend:latest"] } }), []);
         });
+        it("reports latest under other tag keys (Kiali's deployment.image_version, imageTag, image_tag; version next to an image key)", async () => {
+            const found = await messages(policy, withResources(
+                release("kiali", "kiali-server", { auth: { strategy: "token" }, deployment: { image_name: "quay.io/kiali/kiali", image_version: "latest" } },
+                    { version: "2.29.0", repo: "https://kiali.org/helm-charts" }),
+                release("tools", "tools", {
+                    a: { image: "ghcr.io/example/a", imageTag: "latest" }, b: { repository: "ghcr.io/example/b", image_tag: "latest" },
+                    c: { repository: "ghcr.io/example/c", version: "latest" }, d: { imageVersion: "latest" }, e: { app: { version: "latest" } },
+                }, { version: "1.0.0", repo: "https://charts.example.com" }),
+            ));
+            assert.deepStrictEqual(found.map((m) => m.split(", which")[0]), [
+                "kiali: Helm release kiali (chart kiali-server) sets values.deployment.image_version to \"latest\"",
+                "tools: Helm release tools (chart tools) sets values.a.imageTag to \"latest\"",
+                "tools: Helm release tools (chart tools) sets values.b.image_tag to \"latest\"",
+                "tools: Helm release tools (chart tools) sets values.c.version to \"latest\"",
+                "tools: Helm release tools (chart tools) sets values.d.imageVersion to \"latest\"",
+            ]);
+        });
+
         it("skips values unknown during preview (never reported as untagged)", async () => {
             const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
             assert.deepStrictEqual(await messages(policy, withResources(

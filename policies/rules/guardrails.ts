@@ -86,9 +86,11 @@ export const noLatestImages: ResourceValidationPolicy = {
             if (key === "image") {
                 // Istio charts use `image: auto` (injected) and bare image names beside hub/tag.
                 const parent = at(root, ...parentPath(path));
-                const bareName = !value.includes("/") && !value.includes(":") && isObject(parent) && ("hub" in parent || "tag" in parent);
-                if (value !== "auto" && !bareName) problem = unpinnedImage(value);
-            } else if (key === "tag" && value === "latest") {
+                const bareName = !value.includes("/") && !value.includes(":") && isObject(parent) && "hub" in parent;
+                // Beside a tag key the image is a repository; the tag key is checked on its own.
+                const tagged = isObject(parent) && Object.keys(parent).some((k) => TAG_KEY.test(k));
+                if (value !== "auto" && !bareName && !tagged) problem = unpinnedImage(value);
+            } else if (value === "latest" && (IMAGE_TAG_KEY.test(key) || (/^version$/i.test(key) && besideImage(at(root, ...parentPath(path)))))) {
                 problem = "uses the latest tag";
             }
             if (problem) {
@@ -99,6 +101,15 @@ export const noLatestImages: ResourceValidationPolicy = {
         });
     },
 };
+
+/** Keys that hold an image tag: tag, imageTag, image_version (Kiali)...; `version` only next to an image key. */
+const IMAGE_TAG_KEY = /^(tag|image_?(tag|version))$/i;
+const TAG_KEY = /^(image_?)?(tag|version)$/i;
+const IMAGE_KEY = /^(image(_?name|_?repository)?|repository|hub)$/i;
+
+function besideImage(parent: unknown): boolean {
+    return isObject(parent) && Object.keys(parent).some((k) => IMAGE_KEY.test(k));
+}
 
 /** Splits a walk() path ("a.b[2].image") into at() keys, minus the last one. */
 function parentPath(path: string): (string | number)[] {
