@@ -56,22 +56,27 @@ const exceptionDefaults = { rootNamespace: DEFAULT_ROOT_NAMESPACE, exceptions: [
 
 export const noWeakMtls: ResourceValidationPolicy = {
     name: "no-permissive-mtls",
-    description: "No PeerAuthentication with DISABLE or PERMISSIVE, top level or in portLevelMtls, unless listed as namespace/name in exceptions.",
+    description: "No PeerAuthentication with DISABLE or PERMISSIVE, top level or in portLevelMtls, unless listed as namespace/name in exceptions; no portLevelMtls without a selector.",
     enforcementLevel: "mandatory",
     configSchema: schema(exceptionDefaults, { rootNamespace: rootNamespaceProp, exceptions: exceptionsProp }),
     validateResource: (args, report) => {
         const pa = istioObject(args.type, args.props, args.urn, args.name);
         if (pa?.kind !== "PeerAuthentication" || pa.namespace === UNKNOWN || pa.name === UNKNOWN) return;
         const { rootNamespace, exceptions } = configOf(args, exceptionDefaults);
-        // The mesh-wide one is mesh-wide-mtls-strict's, where UNSET also counts.
+        const ports = at(pa.spec, "portLevelMtls");
+        if (isObject(ports) && Object.keys(ports).length > 0 && isNamespaceWide(pa)) {
+            report(`${label(pa)} sets spec.portLevelMtls without a selector: Istio rejects port-level mTLS on mesh- and namespace-wide PeerAuthentications `
+                + "(\"mesh/namespace peer authentication cannot have port level mTLS\"), so these port modes never apply. "
+                + "Fix: move the port settings to a PeerAuthentication whose selector picks the workloads that listen on those ports.");
+        }
         const id = `${pa.namespace}/${pa.name}`;
-        if (isMeshWide(pa, rootNamespace) || exceptions.includes(id)) return;
+        if (exceptions.includes(id)) return;
         const weak = (where: string, mode: string) =>
             report(`${label(pa)} sets ${where} to ${mode}: ${WEAK_MODES[mode]}. Fix: use STRICT or UNSET (inherit the mesh-wide STRICT); `
                 + `if this workload really must accept plaintext, add "${id}" to this policy's exceptions.`);
         const mode = mtlsMode(pa.spec, "mtls");
-        if (mode !== UNKNOWN && mode in WEAK_MODES) weak("spec.mtls.mode", mode);
-        const ports = at(pa.spec, "portLevelMtls");
+        // The mesh-wide top-level mode is mesh-wide-mtls-strict's, where UNSET also counts; its port entries are checked here.
+        if (mode !== UNKNOWN && mode in WEAK_MODES && !isMeshWide(pa, rootNamespace)) weak("spec.mtls.mode", mode);
         if (!isObject(ports)) return;
         for (const port of Object.keys(ports)) {
             const portMode = mtlsMode(ports, port);
