@@ -2,6 +2,22 @@ import * as assert from "assert";
 import { fileAsset, istiod, release, remoteAsset, textAsset, withResources } from "./fixtures/resources";
 import { messages } from "./fixtures/run";
 
+describe("policies: Helm releases", () => {
+    it("recognises istiod by chart name, chart path or URL (istiod-<version>.tgz) and release name", async () => {
+        const values = { traceSampling: 100 };
+        for (const [name, chart] of [["istiod", "./charts/istiod-1.30.5.tgz"], ["mesh", "https://example.com/charts/istiod-1.30.5.tgz"], ["mesh", "istio/istiod"], ["istiod", "./vendor/control-plane"]]) {
+            const found = await messages("istiod-sampling-bounds", withResources(release(name, chart, values)));
+            assert.deepStrictEqual(found.map((m) => m.split(" sets ")[1]?.split(",")[0]), ["values.traceSampling to 100 %"], `${name} ${chart}`);
+        }
+        assert.deepStrictEqual(await messages("istiod-sampling-bounds", withResources(release("mesh", "./charts/istiod-extras", values))), []);
+    });
+
+    it("takes UI chart names from packaged chart paths too (no-loadbalancer-ui)", async () => {
+        const found = await messages("no-loadbalancer-ui", withResources(release("dash", "./charts/grafana-8.0.0.tgz", { service: { type: "LoadBalancer" } })));
+        assert.deepStrictEqual(found.map((m) => m.split(": internal")[0]), ["dash: Helm release dash (chart ./charts/grafana-8.0.0.tgz) sets values.service.type to LoadBalancer"]);
+    });
+});
+
 describe("policies: Helm values files", () => {
     const collector = (values: Record<string, unknown>, valueYamlFiles: unknown[]) => release("collector", "opentelemetry-collector", values,
         { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.170.0", valueYamlFiles });

@@ -9,7 +9,7 @@ export const HELM_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "kubernetes:
 export interface HelmRelease {
     readonly type: string;
     readonly urn: string;
-    /** The chart's own name: "istiod" for "istiod", "istio/istiod" or "oci://…/istiod". */
+    /** The chart's own name: "istiod" for "istiod", "istio/istiod", "oci://…/istiod" or "./charts/istiod-1.30.5.tgz". */
     readonly chartName: string | Unknown;
     readonly chart: string | Unknown;
     readonly version: string | Unknown | undefined;
@@ -35,7 +35,7 @@ export async function helmRelease(type: string, props: unknown, urn: string, res
         type,
         urn,
         chart,
-        chartName: chart === UNKNOWN ? UNKNOWN : chart.replace(/\/+$/, "").split("/").pop() ?? chart,
+        chartName: chart === UNKNOWN ? UNKNOWN : chartName(chart),
         version: str(at(p, "version")),
         repo: str(at(p, "repositoryOpts", "repo")),
         values: merged,
@@ -43,6 +43,17 @@ export async function helmRelease(type: string, props: unknown, urn: string, res
         unreadable: files.unreadable,
         name: releaseName ?? resourceName,
     };
+}
+
+/** The basename of a chart reference, without a packaged chart's `-<version>.tgz`. */
+function chartName(chart: string): string {
+    const base = chart.replace(/\/+$/, "").split("/").pop() ?? chart;
+    return base.replace(/\.tgz$/, "").replace(/-v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$/, "");
+}
+
+/** istiod by chart (name, path or URL) or by release name. */
+export function isIstiod(r: HelmRelease): boolean {
+    return r.chartName === "istiod" || r.name === "istiod";
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configOf, percentProp, PROD_SAMPLING, rootNamespaceProp, schema } from "./config";
-import { HelmRelease, helmRelease, releaseLabel } from "./helm";
+import { HelmRelease, helmRelease, isIstiod, releaseLabel } from "./helm";
 import { DEFAULT_ROOT_NAMESPACE, IstioObject, istioObject, isMeshWide, label, meshWideOf, meshWidePatch } from "./istio";
 import { onePerNamespace } from "./mtls";
 import { StackView } from "./stack";
@@ -120,7 +120,7 @@ const providerDefaults = { rootNamespace: DEFAULT_ROOT_NAMESPACE, extraProviders
 
 /** The tracing providers istiod releases define, and their default tracing providers. */
 function meshProviders(releases: readonly HelmRelease[]): { defined: Set<string>; defaults: string[]; istiod: HelmRelease[]; unknown: boolean } {
-    const istiod = releases.filter((r) => r.chartName === "istiod");
+    const istiod = releases.filter(isIstiod);
     const defined = new Set<string>();
     const defaults: string[] = [];
     let unknown = false;
@@ -225,7 +225,7 @@ export const istiodSampling: ResourceValidationPolicy = {
     configSchema: schema(istiodDefaults, { minPercent: percentProp("Lowest allowed"), maxPercent: percentProp("Highest allowed") }),
     validateResource: async (args, report) => {
         const r = await helmRelease(args.type, args.props, args.urn, args.name);
-        if (r?.chartName !== "istiod") return;
+        if (!r || !isIstiod(r)) return;
         const { minPercent, maxPercent } = configOf(args, istiodDefaults);
         for (const path of ISTIOD_SAMPLING_PATHS) {
             const raw = at(r.values, ...path);
