@@ -190,5 +190,17 @@ describe("policies: guardrails", () => {
             assert.ok(found[0].endsWith("internal UIs then get an address outside the cluster, protected only by their own (often weaker or anonymous) logins. "
                 + "Fix: use ClusterIP and reach the UI with kubectl port-forward, or publish it through the ingress gateway behind authentication."));
         });
+
+        it("also recognises UI Services by their selector's app or app.kubernetes.io/name label", async () => {
+            const found = await messages(policy, withResources(
+                service("dashboards", "observability", "LoadBalancer", { "app.kubernetes.io/name": "grafana" }),
+                service("mesh-console", "istio-system", "LoadBalancer", { app: "kiali" }),
+                service("shop-web", "shop", "LoadBalancer", { app: "shop-web", "app.kubernetes.io/component": "grafana-proxy" }),
+            ));
+            assert.deepStrictEqual(found.map((m) => m.split(": internal")[0]), [
+                "dashboards: Service dashboards (selects app.kubernetes.io/name=grafana) is of type LoadBalancer",
+                "mesh-console: Service mesh-console (selects app=kiali) is of type LoadBalancer",
+            ]);
+        });
     });
 });

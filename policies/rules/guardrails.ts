@@ -1,7 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { configOf, exceptionsProp, schema } from "./config";
 import { HelmRelease, helmRelease, releaseLabel } from "./helm";
-import { istioObject, label } from "./istio";
+import { istioObject, label, shown } from "./istio";
 import { at, isObject, list, plain, str, UNKNOWN, walk } from "./values";
 
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -203,6 +203,9 @@ export const noAllowAll: ResourceValidationPolicy = {
     },
 };
 
+/** Pod labels that name the application a Service selects. */
+const UI_SELECTOR_LABELS = ["app", "app.kubernetes.io/name"];
+
 const uiDefaults = {
     uiCharts: ["grafana", "kube-prometheus-stack", "kiali-server", "kiali-operator", "jaeger", "prometheus", "alertmanager"],
     uiServicePattern: "grafana|kiali|jaeger|prometheus|alertmanager|tracing|zipkin",
@@ -214,7 +217,7 @@ export const noPublicUi: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: schema(uiDefaults, {
         uiCharts: { type: "array", items: { type: "string" }, description: "Charts whose services are internal UIs." },
-        uiServicePattern: { type: "string", description: "Regular expression matching the names of internal UI Services." },
+        uiServicePattern: { type: "string", description: "Regular expression matching the names of internal UI Services, or the app / app.kubernetes.io/name label their selector picks." },
     }),
     validateResource: async (args, report) => {
         const { uiCharts, uiServicePattern } = configOf(args, uiDefaults);
@@ -233,9 +236,16 @@ export const noPublicUi: ResourceValidationPolicy = {
         }
         if (args.type !== "kubernetes:core/v1:Service") return;
         const props = plain(args.props);
+        if (at(props, "spec", "type") !== "LoadBalancer") return;
+        const ui = new RegExp(uiServicePattern);
         const name = str(at(props, "metadata", "name")) ?? args.name;
-        if (at(props, "spec", "type") === "LoadBalancer" && typeof name === "string" && new RegExp(uiServicePattern).test(name)) {
+        // A Service named otherwise is still the UI's when it selects the UI's pods.
+        const selected = UI_SELECTOR_LABELS.map((k) => [k, str(at(props, "spec", "selector", k))] as const)
+            .find(([, v]) => typeof v === "string" && ui.test(v));
+        if (typeof name === "string" && ui.test(name)) {
             report(`Service ${name} is of type LoadBalancer: ${fix}`);
+        } else if (selected) {
+            report(`Service ${shown(name)} (selects ${selected[0]}=${String(selected[1])}) is of type LoadBalancer: ${fix}`);
         }
     },
 };
