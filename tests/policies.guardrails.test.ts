@@ -1,6 +1,9 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { PackConfig } from "../tools/policyRunner";
 import { deployment, istio, release, service, withResources } from "./fixtures/resources";
-import { messages } from "./fixtures/run";
+import { messages, report } from "./fixtures/run";
 
 describe("policies: guardrails", () => {
     describe("helm-chart-pinned", () => {
@@ -153,7 +156,7 @@ describe("policies: guardrails", () => {
         const policy = "no-allow-all-authorization";
         const ap = (spec: unknown) => istio("AuthorizationPolicy", "shop", "open", spec);
 
-        it("reports an ALLOW policy with an empty rule, as advisory", async () => {
+        it("reports an ALLOW policy with an empty rule", async () => {
             const found = await messages(policy, withResources(ap({ rules: [{ from: [{ source: { namespaces: ["shop"] } }] }, {}] })));
             assert.deepStrictEqual(found, [
                 "shop-open: AuthorizationPolicy shop/open is an ALLOW policy whose rules[1] is empty: an empty rule matches every request, so it allows "
@@ -161,6 +164,15 @@ describe("policies: guardrails", () => {
                 + "Fix: constrain the rule with from.source (principals, namespaces) or to.operation; `spec: {}` denies all if that was meant; "
                 + "if allow-all is intended, add \"shop/open\" to this policy's exceptions.",
             ]);
+        });
+
+        it("is mandatory with no config file and in prod.json, advisory in dev.json", async () => {
+            const resources = withResources(ap({ rules: [{}] }));
+            const config = (env: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policies", "config", `${env}.json`), "utf8")) as PackConfig;
+            const levels = async (c: PackConfig) => (await report(resources, c)).filter((l) => l.split(" ")[1] === policy).map((l) => l.split(" ")[0]);
+            assert.deepStrictEqual(await levels({}), ["mandatory"]);
+            assert.deepStrictEqual(await levels(config("prod")), ["mandatory"]);
+            assert.deepStrictEqual(await levels(config("dev")), ["advisory"]);
         });
 
         it("leaves deny-all, DENY policies, constrained rules and exceptions alone", async () => {

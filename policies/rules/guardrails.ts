@@ -177,7 +177,7 @@ const authzDefaults = { exceptions: [] as string[] };
 export const noAllowAll: ResourceValidationPolicy = {
     name: "no-allow-all-authorization",
     description: "An ALLOW AuthorizationPolicy with an empty rule allows every request.",
-    enforcementLevel: "advisory",
+    enforcementLevel: "mandatory",
     configSchema: schema(authzDefaults, { exceptions: exceptionsProp }),
     validateResource: (args, report) => {
         const ap = istioObject(args.type, args.props, args.urn, args.name);
