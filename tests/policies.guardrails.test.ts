@@ -1,6 +1,9 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { PackConfig } from "../tools/policyRunner";
 import { deployment, istio, release, service, withResources } from "./fixtures/resources";
-import { messages } from "./fixtures/run";
+import { messages, report } from "./fixtures/run";
 
 describe("policies: guardrails", () => {
     describe("helm-chart-pinned", () => {
@@ -32,6 +35,23 @@ describe("policies: guardrails", () => {
         });
     });
 
+    describe("helm-chart-pinned: chart URLs", () => {
+        const policy = "helm-chart-pinned";
+
+        it("requires an https chart URL whatever the repository says, and oci:// only with allowOci", async () => {
+            const byUrl = (chart: string) => release("foo", chart, {}, { version: "1.2.3", repo: "https://charts.example.com" });
+            const found = await messages(policy, withResources(byUrl("http://charts.example.com/foo-1.2.3.tgz")));
+            assert.deepStrictEqual(found, [
+                "foo: Helm release foo (chart http://charts.example.com/foo-1.2.3.tgz) downloads its chart from http://charts.example.com/foo-1.2.3.tgz, not an https URL: "
+                + "without TLS the chart that gets installed cannot be traced to a trusted source. "
+                + "Fix: use an https:// chart URL, or a chart name with repositoryOpts.repo set to the chart's https repository URL.",
+            ]);
+            assert.strictEqual((await messages(policy, withResources(byUrl("oci://ghcr.io/example/charts/foo")))).length, 1, "oci without allowOci, beside an https repo");
+            assert.deepStrictEqual(await messages(policy, withResources(byUrl("oci://ghcr.io/example/charts/foo")), { [policy]: { allowOci: true } }), []);
+            assert.deepStrictEqual(await messages(policy, withResources(release("foo", "https://charts.example.com/foo-1.2.3.tgz", {}, { version: "1.2.3", repo: null }))), []);
+        });
+    });
+
     describe("no-latest-images", () => {
         const policy = "no-latest-images";
 
@@ -55,6 +75,32 @@ describe("policies: guardrails", () => {
                 + "and what runs is not what was reviewed. Fix: pin an exact tag (or a digest) such as 1.30.5, or leave the tag empty so the chart's pinned appVersion applies."), found[2]);
             assert.deepStrictEqual(await messages(policy, withResources(deployment("frontend", "shop", "ghcr.io/example/frontend:latest")),
                 { [policy]: { exceptions: ["ghcr.io/example/frontend:latest"] } }), []);
+        });
+        it("reports latest under other tag keys (Kiali's deployment.image_version, imageTag, image_tag; version next to an image key)", async () => {
+            const found = await messages(policy, withResources(
+                release("kiali", "kiali-server", { auth: { strategy: "token" }, deployment: { image_name: "quay.io/kiali/kiali", image_version: "latest" } },
+                    { version: "2.29.0", repo: "https://kiali.org/helm-charts" }),
+                release("tools", "tools", {
+                    a: { image: "ghcr.io/example/a", imageTag: "latest" }, b: { repository: "ghcr.io/example/b", image_tag: "latest" },
+                    c: { repository: "ghcr.io/example/c", version: "latest" }, d: { imageVersion: "latest" }, e: { app: { version: "latest" } },
+                }, { version: "1.0.0", repo: "https://charts.example.com" }),
+            ));
+            assert.deepStrictEqual(found.map((m) => m.split(", which")[0]), [
+                "kiali: Helm release kiali (chart kiali-server) sets values.deployment.image_version to \"latest\"",
+                "tools: Helm release tools (chart tools) sets values.a.imageTag to \"latest\"",
+                "tools: Helm release tools (chart tools) sets values.b.image_tag to \"latest\"",
+                "tools: Helm release tools (chart tools) sets values.c.version to \"latest\"",
+                "tools: Helm release tools (chart tools) sets values.d.imageVersion to \"latest\"",
+            ]);
+        });
+
+        it("skips values unknown during preview (never reported as untagged)", async () => {
+            const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+            assert.deepStrictEqual(await messages(policy, withResources(
+                deployment("frontend", "shop", unknown),
+                release("collector", "opentelemetry-collector", { image: { repository: unknown, tag: unknown }, extraContainers: [{ name: "x", image: unknown }] },
+                    { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.170.0" }),
+            )), []);
         });
     });
 
@@ -80,6 +126,23 @@ describe("policies: guardrails", () => {
                 + "Fix: turn anonymous access off (or limit it to Viewer / Kiali view_only_mode) and use the UI's login or SSO."));
         });
 
+        it("reads enabled as Grafana's ini parser does (1, t, True, yes, on...) and lets env override grafana.ini", async () => {
+            const grafana = (values: Record<string, unknown>) => release("grafana", "grafana", values, { version: "12.11.1", repo: "https://grafana-community.github.io/helm-charts" });
+            const anon = (enabled: unknown) => grafana({ "grafana.ini": { "auth.anonymous": { enabled, org_role: "Admin" } } });
+            for (const enabled of [true, "True", "TRUE", "t", "T", 1, "1", "yes", "y", "on", "On"]) {
+                assert.deepStrictEqual((await messages(policy, withResources(anon(enabled)))).map((m) => m.split(": anyone")[0]),
+                    ["grafana: Helm release grafana (chart grafana): Grafana allows anonymous users with org_role Admin"], JSON.stringify(enabled));
+            }
+            for (const enabled of [false, "false", 0, "0", "off", "no", "disabled"]) {
+                assert.deepStrictEqual(await messages(policy, withResources(anon(enabled))), [], JSON.stringify(enabled));
+            }
+            const viaEnv = await messages(policy, withResources(grafana({ env: { GF_AUTH_ANONYMOUS_ENABLED: true, GF_AUTH_ANONYMOUS_ORG_ROLE: "Admin" } })));
+            assert.strictEqual(viaEnv.length, 1);
+            const envWins = grafana({ "grafana.ini": { "auth.anonymous": { enabled: false, org_role: "Viewer" } }, env: { GF_AUTH_ANONYMOUS_ENABLED: "1", GF_AUTH_ANONYMOUS_ORG_ROLE: "Editor" } });
+            assert.deepStrictEqual((await messages(policy, withResources(envWins))).map((m) => m.split(": anyone")[0]),
+                ["grafana: Helm release grafana (chart grafana): Grafana allows anonymous users with org_role Editor"]);
+        });
+
         it("accepts anonymous viewers (Grafana's default role) and view-only Kiali", async () => {
             const resources = withResources(
                 kps({ "grafana.ini": { "auth.anonymous": { enabled: true } } }),
@@ -93,7 +156,7 @@ describe("policies: guardrails", () => {
         const policy = "no-allow-all-authorization";
         const ap = (spec: unknown) => istio("AuthorizationPolicy", "shop", "open", spec);
 
-        it("reports an ALLOW policy with an empty rule, as advisory", async () => {
+        it("reports an ALLOW policy with an empty rule", async () => {
             const found = await messages(policy, withResources(ap({ rules: [{ from: [{ source: { namespaces: ["shop"] } }] }, {}] })));
             assert.deepStrictEqual(found, [
                 "shop-open: AuthorizationPolicy shop/open is an ALLOW policy whose rules[1] is empty: an empty rule matches every request, so it allows "
@@ -101,6 +164,15 @@ describe("policies: guardrails", () => {
                 + "Fix: constrain the rule with from.source (principals, namespaces) or to.operation; `spec: {}` denies all if that was meant; "
                 + "if allow-all is intended, add \"shop/open\" to this policy's exceptions.",
             ]);
+        });
+
+        it("is mandatory with no config file and in prod.json, advisory in dev.json", async () => {
+            const resources = withResources(ap({ rules: [{}] }));
+            const config = (env: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policies", "config", `${env}.json`), "utf8")) as PackConfig;
+            const levels = async (c: PackConfig) => (await report(resources, c)).filter((l) => l.split(" ")[1] === policy).map((l) => l.split(" ")[0]);
+            assert.deepStrictEqual(await levels({}), ["mandatory"]);
+            assert.deepStrictEqual(await levels(config("prod")), ["mandatory"]);
+            assert.deepStrictEqual(await levels(config("dev")), ["advisory"]);
         });
 
         it("leaves deny-all, DENY policies, constrained rules and exceptions alone", async () => {
@@ -129,6 +201,18 @@ describe("policies: guardrails", () => {
             ]);
             assert.ok(found[0].endsWith("internal UIs then get an address outside the cluster, protected only by their own (often weaker or anonymous) logins. "
                 + "Fix: use ClusterIP and reach the UI with kubectl port-forward, or publish it through the ingress gateway behind authentication."));
+        });
+
+        it("also recognises UI Services by their selector's app or app.kubernetes.io/name label", async () => {
+            const found = await messages(policy, withResources(
+                service("dashboards", "observability", "LoadBalancer", { "app.kubernetes.io/name": "grafana" }),
+                service("mesh-console", "istio-system", "LoadBalancer", { app: "kiali" }),
+                service("shop-web", "shop", "LoadBalancer", { app: "shop-web", "app.kubernetes.io/component": "grafana-proxy" }),
+            ));
+            assert.deepStrictEqual(found.map((m) => m.split(": internal")[0]), [
+                "dashboards: Service dashboards (selects app.kubernetes.io/name=grafana) is of type LoadBalancer",
+                "mesh-console: Service mesh-console (selects app=kiali) is of type LoadBalancer",
+            ]);
         });
     });
 });

@@ -83,6 +83,21 @@ describe("policies: mTLS", () => {
             ]);
         });
 
+        it("reports portLevelMtls without a selector (Istio rejects it) and checks the mesh-wide one's port entries", async () => {
+            const found = await messages(policy, withResources(
+                istio(PA, "istio-system", "default", { mtls: { mode: "STRICT" }, portLevelMtls: { 8080: { mode: "DISABLE" } } }),
+                istio(PA, "shop", "default", { portLevelMtls: { 9090: { mode: "STRICT" } } }),
+            ));
+            assert.deepStrictEqual(found.map((m) => m.split(": ")[1]), [
+                "PeerAuthentication istio-system/default sets spec.portLevelMtls without a selector",
+                "PeerAuthentication istio-system/default sets spec.portLevelMtls[8080].mode to DISABLE",
+                "PeerAuthentication shop/default sets spec.portLevelMtls without a selector",
+            ]);
+            assert.strictEqual(found[0], "istio-system-default: PeerAuthentication istio-system/default sets spec.portLevelMtls without a selector: "
+                + "Istio rejects port-level mTLS on mesh- and namespace-wide PeerAuthentications (\"mesh/namespace peer authentication cannot have port level mTLS\"), "
+                + "so these port modes never apply. Fix: move the port settings to a PeerAuthentication whose selector picks the workloads that listen on those ports.");
+        });
+
         it("lets listed exceptions, UNSET below mesh level and the mesh-wide one (another policy's) pass", async () => {
             const resources = withResources(
                 istio(PA, "legacy", "db", { mtls: { mode: "PERMISSIVE" } }),

@@ -114,6 +114,11 @@ describe("policies: trace sampling", () => {
             assert.deepStrictEqual(found.map((m) => m.split(" which")[0]), ["istiod: Helm release istiod (chart istiod) sets meshConfig.defaultProviders.tracing to \"zipkin\","]);
         });
 
+        it("skips a default provider unknown during preview", async () => {
+            const unknownDefault = istiod({ defaultProviders: { tracing: ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"] } });
+            assert.deepStrictEqual(await messages(policy, withResources(unknownDefault)), []);
+        });
+
         it("reports every Telemetry when the stack has no istiod, unless extraProviders lists the provider", async () => {
             const resources = withResources().filter((r) => r.name !== "istiod");
             const found = await messages(policy, resources);

@@ -4,6 +4,7 @@ import {
 } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { allPolicies, PACK_NAME } from "../policies/rules";
+import * as pulumi from "@pulumi/pulumi";
 import { CheckResource } from "./checkInput";
 
 /**
@@ -135,6 +136,22 @@ function schemaProblem(value: unknown, spec: PolicyConfigJSONSchema): string | u
 
 const noTags: ReadonlyMap<string, string> = new Map();
 
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+
+/** Asset signatures become the SDK's asset objects (text/path/uri are promises), as CrossGuard's deserializer does. */
+function withAssets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(withAssets);
+    if (value === null || typeof value !== "object") return value;
+    const o = value as Record<string, unknown>;
+    if (o[SIG_KEY] === ASSET_SIG) {
+        if (o.path) return new pulumi.asset.FileAsset(o.path as string);
+        if (o.text) return new pulumi.asset.StringAsset(o.text as string);
+        if (o.uri) return new pulumi.asset.RemoteAsset(o.uri as string);
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, withAssets(v)]));
+}
+
 function options(r: CheckResource) {
     return {
         protect: r.protect,
@@ -161,6 +178,7 @@ export async function runPolicies(resources: readonly CheckResource[], config: P
         return p ? { type: p.type, props: proxy.unknownCheckingProxy(p.outputs), urn: p.urn, name: p.name } : undefined;
     };
     let stackResources: PolicyResource[] | undefined;
+    const inputs = new Map(resources.map((r) => [r, withAssets(r.inputs)]));
 
     for (const policy of policies) {
         const configured = effectiveLevel(policy, config);
@@ -176,7 +194,7 @@ export async function runPolicies(resources: readonly CheckResource[], config: P
             const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
             for (const r of resources) {
                 const report: ReportViolation = (message) => violations.push({ policy: policy.name, level, urn: r.urn, message });
-                const props = proxy.unknownCheckingProxy(r.inputs);
+                const props = proxy.unknownCheckingProxy(inputs.get(r)!);
                 const args: ResourceValidationArgs = {
                     type: r.type, props, urn: r.urn, name: r.name, opts: options(r), provider: providerOf(r), stackTags: noTags,
                     isType: (cls) => isTypeOf(r.type, cls),
@@ -211,7 +229,7 @@ async function guard(policy: string, run: () => unknown, cantRun: (e: Error) => 
 /** Stack policies' view: outputs as props, parent and dependencies as resource objects. */
 function stackView(resources: readonly CheckResource[], providerOf: (r: CheckResource) => PolicyResource["provider"]): PolicyResource[] {
     const out = resources.map((r): PolicyResource => {
-        const props = proxy.unknownCheckingProxy(r.outputs);
+        const props = proxy.unknownCheckingProxy(withAssets(r.outputs) as Record<string, unknown>);
         return {
             type: r.type, props, urn: r.urn, name: r.name, opts: options(r), provider: providerOf(r),
             dependencies: [], propertyDependencies: {},

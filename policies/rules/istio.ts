@@ -9,7 +9,8 @@ import { at, isObject, isUnknown, plain, str, Unknown, UNKNOWN } from "./values"
 /** Istio's default root namespace; mirrors components/names.ts ISTIO_NAMESPACE (the pack ships on its own). */
 export const DEFAULT_ROOT_NAMESPACE = "istio-system";
 
-const ISTIO_TYPE = /^kubernetes:([a-z0-9.-]+\.istio\.io)\/(v[0-9a-z]+):([A-Za-z]+)$/;
+/** `<Kind>Patch` is a CustomResourcePatch (server-side apply onto the object in the cluster): rules check it as `<Kind>`. */
+const ISTIO_TYPE = /^kubernetes:([a-z0-9.-]+\.istio\.io)\/(v[0-9a-z]+):([A-Za-z]+?)(Patch)?$/;
 
 export const KIND_GROUPS = {
     PeerAuthentication: "security.istio.io",
@@ -20,7 +21,7 @@ export const KIND_GROUPS = {
 } as const;
 export type IstioKind = keyof typeof KIND_GROUPS;
 
-/** The kind of an Istio type token we check (any API version: v1, v1beta1, v1alpha3...), else undefined. */
+/** The kind of an Istio type token we check (any API version: v1, v1beta1, v1alpha3...; objects or patches), else undefined. */
 export function istioKind(type: string): IstioKind | undefined {
     const m = ISTIO_TYPE.exec(type);
     if (!m) return undefined;
@@ -28,8 +29,14 @@ export function istioKind(type: string): IstioKind | undefined {
     return KIND_GROUPS[kind] === m[1] ? kind : undefined;
 }
 
+function isPatch(type: string): boolean {
+    return ISTIO_TYPE.exec(type)?.[4] === "Patch";
+}
+
 export interface IstioObject {
     readonly kind: IstioKind;
+    /** A `<Kind>Patch` (CustomResourcePatch): changes an object that may not be in the stack; never counted as one. */
+    readonly patch: boolean;
     readonly type: string;
     readonly urn: string;
     /** Kubernetes defaults a missing namespace to "default". */
@@ -50,6 +57,7 @@ export function istioObject(type: string, props: unknown, urn: string, resourceN
     const spec = at(p, "spec");
     return {
         kind,
+        patch: isPatch(type),
         type,
         urn,
         namespace: namespace ?? "default",
@@ -70,12 +78,13 @@ function isScoped(spec: unknown): boolean | Unknown {
         || (Array.isArray(targetRefs) && targetRefs.length > 0);
 }
 
-/** `PeerAuthentication istio-system/default`, for messages. */
+/** `PeerAuthentication istio-system/default` (or `PeerAuthenticationPatch …`), for messages. */
 export function label(o: IstioObject): string {
-    return `${o.kind} ${shown(o.namespace)}/${shown(o.name)}`;
+    return `${o.kind}${o.patch ? "Patch" : ""} ${shown(o.namespace)}/${shown(o.name)}`;
 }
 
-function shown(v: string | Unknown): string {
+/** A value for messages: "(unknown)" during preview. */
+export function shown(v: string | Unknown): string {
     return v === UNKNOWN ? "(unknown)" : v;
 }
 
@@ -88,41 +97,15 @@ export function isMeshWide(o: IstioObject, rootNamespace: string): boolean {
     return o.namespace === rootNamespace && o.scoped === false;
 }
 
-export const HELM_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"]);
-
-export interface HelmRelease {
-    readonly type: string;
-    readonly urn: string;
-    /** The chart's own name: "istiod" for "istiod", "istio/istiod" or "oci://…/istiod". */
-    readonly chartName: string | Unknown;
-    readonly chart: string | Unknown;
-    readonly version: string | Unknown | undefined;
-    readonly repo: string | Unknown | undefined;
-    readonly values: Record<string, unknown>;
-    readonly valuesUnknown: boolean;
-    /** The release name, or the Pulumi resource name when none is set. */
-    readonly name: string | Unknown;
+/** The objects (not patches) of a kind that are mesh-wide, and the patches that target the mesh-wide one. */
+export function meshWideOf(all: readonly IstioObject[], rootNamespace: string): { objects: IstioObject[]; patches: IstioObject[] } {
+    const meshWide = all.filter((o) => isMeshWide(o, rootNamespace));
+    return { objects: meshWide.filter((o) => !o.patch), patches: meshWide.filter((o) => o.patch) };
 }
 
-export function helmRelease(type: string, props: unknown, urn: string, resourceName: string): HelmRelease | undefined {
-    if (!HELM_TYPES.has(type)) return undefined;
-    const p = plain(props);
-    const chart = str(at(p, "chart")) ?? "";
-    const values = at(p, "values");
-    const releaseName = str(at(p, "name"));
-    return {
-        type,
-        urn,
-        chart,
-        chartName: chart === UNKNOWN ? UNKNOWN : chart.replace(/\/+$/, "").split("/").pop() ?? chart,
-        version: str(at(p, "version")),
-        repo: str(at(p, "repositoryOpts", "repo")),
-        values: isObject(values) ? values : {},
-        valuesUnknown: isUnknown(values),
-        name: releaseName ?? resourceName,
-    };
-}
-
-export function releaseLabel(r: HelmRelease): string {
-    return `Helm release ${shown(r.name)} (chart ${shown(r.chart)})`;
+/** The message for a patch of a mesh-wide object: reviewing the object means nothing if a patch changes it out-of-band. */
+export function meshWidePatch(o: IstioObject, rootNamespace: string, what: string, fix: string): string {
+    return `${label(o)} patches the mesh-wide ${o.kind} (root namespace ${rootNamespace}, no selector): the patch changes ${what} out-of-band, `
+        + "on whatever object is in the cluster, so the reviewed mesh-wide policy is no longer what applies. "
+        + `Fix: remove the patch and change the mesh-wide ${o.kind} itself${fix}.`;
 }

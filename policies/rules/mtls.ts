@@ -1,6 +1,6 @@
 import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configOf, exceptionsProp, rootNamespaceProp, schema } from "./config";
-import { DEFAULT_ROOT_NAMESPACE, IstioKind, IstioObject, istioObject, isMeshWide, isNamespaceWide, label } from "./istio";
+import { DEFAULT_ROOT_NAMESPACE, IstioKind, IstioObject, istioObject, isMeshWide, isNamespaceWide, label, meshWideOf, meshWidePatch } from "./istio";
 import { groupBy, StackView } from "./stack";
 import { at, isObject, list, str, UNKNOWN } from "./values";
 
@@ -24,8 +24,11 @@ export const meshWideMtls: StackValidationPolicy = {
     validateStack: (args, report) => {
         const { rootNamespace } = configOf(args, rootDefaults);
         const all = new StackView(args.resources).of("PeerAuthentication");
-        const meshWide = all.filter((pa) => isMeshWide(pa, rootNamespace));
+        const { objects: meshWide, patches } = meshWideOf(all, rootNamespace);
         const undecided = all.some((pa) => pa.namespace === UNKNOWN || pa.scoped === UNKNOWN);
+        for (const patch of patches) {
+            report(meshWidePatch(patch, rootNamespace, "the mesh's mTLS settings", " (spec.mtls.mode STRICT)"), patch.urn);
+        }
         if (meshWide.length === 0 && !undecided) {
             report(`no mesh-wide PeerAuthentication in root namespace ${rootNamespace}: without one Istio's default is PERMISSIVE, `
                 + "so every workload still accepts plaintext and mTLS is not enforced anywhere. "
@@ -53,22 +56,27 @@ const exceptionDefaults = { rootNamespace: DEFAULT_ROOT_NAMESPACE, exceptions: [
 
 export const noWeakMtls: ResourceValidationPolicy = {
     name: "no-permissive-mtls",
-    description: "No PeerAuthentication with DISABLE or PERMISSIVE, top level or in portLevelMtls, unless listed as namespace/name in exceptions.",
+    description: "No PeerAuthentication with DISABLE or PERMISSIVE, top level or in portLevelMtls, unless listed as namespace/name in exceptions; no portLevelMtls without a selector.",
     enforcementLevel: "mandatory",
     configSchema: schema(exceptionDefaults, { rootNamespace: rootNamespaceProp, exceptions: exceptionsProp }),
     validateResource: (args, report) => {
         const pa = istioObject(args.type, args.props, args.urn, args.name);
         if (pa?.kind !== "PeerAuthentication" || pa.namespace === UNKNOWN || pa.name === UNKNOWN) return;
         const { rootNamespace, exceptions } = configOf(args, exceptionDefaults);
-        // The mesh-wide one is mesh-wide-mtls-strict's, where UNSET also counts.
+        const ports = at(pa.spec, "portLevelMtls");
+        if (isObject(ports) && Object.keys(ports).length > 0 && isNamespaceWide(pa)) {
+            report(`${label(pa)} sets spec.portLevelMtls without a selector: Istio rejects port-level mTLS on mesh- and namespace-wide PeerAuthentications `
+                + "(\"mesh/namespace peer authentication cannot have port level mTLS\"), so these port modes never apply. "
+                + "Fix: move the port settings to a PeerAuthentication whose selector picks the workloads that listen on those ports.");
+        }
         const id = `${pa.namespace}/${pa.name}`;
-        if (isMeshWide(pa, rootNamespace) || exceptions.includes(id)) return;
+        if (exceptions.includes(id)) return;
         const weak = (where: string, mode: string) =>
             report(`${label(pa)} sets ${where} to ${mode}: ${WEAK_MODES[mode]}. Fix: use STRICT or UNSET (inherit the mesh-wide STRICT); `
                 + `if this workload really must accept plaintext, add "${id}" to this policy's exceptions.`);
         const mode = mtlsMode(pa.spec, "mtls");
-        if (mode !== UNKNOWN && mode in WEAK_MODES) weak("spec.mtls.mode", mode);
-        const ports = at(pa.spec, "portLevelMtls");
+        // The mesh-wide top-level mode is mesh-wide-mtls-strict's, where UNSET also counts; its port entries are checked here.
+        if (mode !== UNKNOWN && mode in WEAK_MODES && !isMeshWide(pa, rootNamespace)) weak("spec.mtls.mode", mode);
         if (!isObject(ports)) return;
         for (const port of Object.keys(ports)) {
             const portMode = mtlsMode(ports, port);
@@ -108,7 +116,7 @@ export function onePerNamespace(kind: IstioKind, name: string, consequence: stri
         validateStack: (args, report) => {
             const { rootNamespace } = configOf(args, rootDefaults);
             const wide = new StackView(args.resources).of(kind)
-                .filter((o) => isNamespaceWide(o) && o.namespace !== UNKNOWN && o.namespace !== rootNamespace);
+                .filter((o) => !o.patch && isNamespaceWide(o) && o.namespace !== UNKNOWN && o.namespace !== rootNamespace);
             for (const [namespace, objects] of groupBy(wide, (o) => o.namespace as string)) {
                 if (objects.length < 2) continue;
                 for (const o of objects) {

@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configOf, percentProp, PROD_SAMPLING, rootNamespaceProp, schema } from "./config";
-import { DEFAULT_ROOT_NAMESPACE, HelmRelease, helmRelease, IstioObject, istioObject, isMeshWide, label, releaseLabel } from "./istio";
+import { HelmRelease, helmRelease, isIstiod, releaseLabel } from "./helm";
+import { DEFAULT_ROOT_NAMESPACE, IstioObject, istioObject, isMeshWide, label, meshWideOf, meshWidePatch } from "./istio";
 import { onePerNamespace } from "./mtls";
 import { StackView } from "./stack";
 import { at, list, num, str, UNKNOWN } from "./values";
@@ -26,8 +27,11 @@ export const meshWideSampling: StackValidationPolicy = {
     validateStack: (args, report) => {
         const { rootNamespace, minPercent, maxPercent } = configOf(args, boundsDefaults);
         const all = new StackView(args.resources).of("Telemetry");
-        const meshWide = all.filter((t) => isMeshWide(t, rootNamespace));
+        const { objects: meshWide, patches } = meshWideOf(all, rootNamespace);
         const undecided = all.some((t) => t.namespace === UNKNOWN || t.scoped === UNKNOWN);
+        for (const patch of patches) {
+            report(meshWidePatch(patch, rootNamespace, "the mesh's trace sampling", ""), patch.urn);
+        }
         const fix = `a Telemetry in ${rootNamespace} with no selector and tracing: [{providers: [{name: "${DEFAULT_TRACING_PROVIDER}"}], `
             + `randomSamplingPercentage: <${range(minPercent, maxPercent)}>}]`;
         if (meshWide.length === 0 && !undecided) {
@@ -116,7 +120,7 @@ const providerDefaults = { rootNamespace: DEFAULT_ROOT_NAMESPACE, extraProviders
 
 /** The tracing providers istiod releases define, and their default tracing providers. */
 function meshProviders(releases: readonly HelmRelease[]): { defined: Set<string>; defaults: string[]; istiod: HelmRelease[]; unknown: boolean } {
-    const istiod = releases.filter((r) => r.chartName === "istiod");
+    const istiod = releases.filter(isIstiod);
     const defined = new Set<string>();
     const defaults: string[] = [];
     let unknown = false;
@@ -130,8 +134,10 @@ function meshProviders(releases: readonly HelmRelease[]): { defined: Set<string>
             else if (name) defined.add(name);
         }
         const fallback = list(at(r.values, "meshConfig", "defaultProviders", "tracing"));
-        for (const name of Array.isArray(fallback) ? fallback : []) {
-            if (typeof name === "string") defaults.push(name);
+        if (fallback === UNKNOWN) unknown = true;
+        for (const name of Array.isArray(fallback) ? fallback.map(str) : []) {
+            if (name === UNKNOWN) unknown = true;
+            else if (name) defaults.push(name);
         }
     }
     return { defined, defaults, istiod, unknown };
@@ -158,10 +164,10 @@ export const tracingProviderDefined: StackValidationPolicy = {
             description: "Providers defined by an istiod managed outside this stack.",
         },
     }),
-    validateStack: (args, report) => {
+    validateStack: async (args, report) => {
         const { rootNamespace, extraProviders } = configOf(args, providerDefaults);
         const view = new StackView(args.resources);
-        const mesh = meshProviders(view.releases);
+        const mesh = meshProviders(await view.releases());
         if (mesh.unknown) return;
         const defined = new Set([...mesh.defined, ...extraProviders]);
         const where = mesh.istiod.length > 0
@@ -177,7 +183,7 @@ export const tracingProviderDefined: StackValidationPolicy = {
         }
         // Istio resolves the provider level by level: defaultProviders, then the mesh-wide Telemetry, then namespace and workload ones.
         const telemetries = view.of("Telemetry");
-        const meshWide = telemetries.filter((t) => isMeshWide(t, rootNamespace));
+        const meshWide = meshWideOf(telemetries, rootNamespace).objects;
         const meshTracing = meshWide.length === 1 ? list(at(meshWide[0].spec, "tracing")) : undefined;
         const meshNames = Array.isArray(meshTracing) && meshTracing.length > 0 ? providerNames(meshTracing[0]) : [];
         if (meshTracing === UNKNOWN || meshNames === UNKNOWN) return;
@@ -217,9 +223,9 @@ export const istiodSampling: ResourceValidationPolicy = {
     description: "Sampling set through istiod's Helm values (meshConfig.defaultConfig.tracing.sampling, traceSampling, pilot.traceSampling) stays within bounds.",
     enforcementLevel: "mandatory",
     configSchema: schema(istiodDefaults, { minPercent: percentProp("Lowest allowed"), maxPercent: percentProp("Highest allowed") }),
-    validateResource: (args, report) => {
-        const r = helmRelease(args.type, args.props, args.urn, args.name);
-        if (r?.chartName !== "istiod") return;
+    validateResource: async (args, report) => {
+        const r = await helmRelease(args.type, args.props, args.urn, args.name);
+        if (!r || !isIstiod(r)) return;
         const { minPercent, maxPercent } = configOf(args, istiodDefaults);
         for (const path of ISTIOD_SAMPLING_PATHS) {
             const raw = at(r.values, ...path);

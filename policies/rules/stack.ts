@@ -1,5 +1,6 @@
 import { PolicyResource } from "@pulumi/policy";
-import { HelmRelease, helmRelease, IstioKind, IstioObject, istioObject } from "./istio";
+import { HelmRelease, helmRelease, HELM_TYPES } from "./helm";
+import { IstioKind, IstioObject, istioObject } from "./istio";
 
 /**
  * One pass over a stack's resources, grouped by what the policies look at, so every stack policy
@@ -7,7 +8,7 @@ import { HelmRelease, helmRelease, IstioKind, IstioObject, istioObject } from ".
  */
 export class StackView {
     private readonly byKind = new Map<IstioKind, IstioObject[]>();
-    readonly releases: HelmRelease[] = [];
+    private readonly helm: Pick<PolicyResource, "type" | "props" | "urn" | "name">[] = [];
 
     constructor(resources: readonly Pick<PolicyResource, "type" | "props" | "urn" | "name">[]) {
         for (const r of resources) {
@@ -18,9 +19,14 @@ export class StackView {
                 else this.byKind.set(o.kind, [o]);
                 continue;
             }
-            const release = helmRelease(r.type, r.props, r.urn, r.name);
-            if (release) this.releases.push(release);
+            if (HELM_TYPES.has(r.type)) this.helm.push(r);
         }
+    }
+
+    /** The stack's Helm releases (reading their value files is asynchronous). */
+    async releases(): Promise<HelmRelease[]> {
+        const all = await Promise.all(this.helm.map((r) => helmRelease(r.type, r.props, r.urn, r.name)));
+        return all.filter((r): r is HelmRelease => r !== undefined);
     }
 
     of(kind: IstioKind): readonly IstioObject[] {

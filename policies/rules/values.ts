@@ -70,19 +70,14 @@ export function isObject(value: unknown): value is Record<string, unknown> {
     return value !== null && typeof value === "object" && !Array.isArray(value) && !isUnknown(value);
 }
 
-/** Visits every (key, value, path) in a JSON tree, depth first, skipping unknowns. */
+/** Visits every (key, value, path) in a JSON tree, depth first; unknowns (and what is under them) are never visited. */
 export function walk(root: unknown, visit: (key: string, value: unknown, path: string) => void, path = ""): void {
-    if (Array.isArray(root)) {
-        root.forEach((v, n) => {
-            const p = `${path}[${n}]`;
-            visit(String(n), v, p);
-            walk(v, visit, p);
-        });
-    } else if (isObject(root)) {
-        for (const [k, v] of Object.entries(root)) {
-            const p = path ? `${path}.${k}` : k;
-            visit(k, v, p);
-            walk(v, visit, p);
-        }
+    const entries: [string, unknown, string][] = Array.isArray(root)
+        ? root.map((v, n) => [String(n), v, `${path}[${n}]`])
+        : isObject(root) ? Object.entries(root).map(([k, v]) => [k, v, path ? `${path}.${k}` : k]) : [];
+    for (const [key, value, p] of entries) {
+        if (isUnknown(value)) continue;
+        visit(key, value, p);
+        walk(value, visit, p);
     }
 }
