@@ -7,7 +7,7 @@ import { chooseConfig, exitCode, parseArgs, renderText } from "../tools/check";
 import { CheckInputError, fromRun, parseCheckInput, readCheckFile, UNKNOWN_SENTINEL } from "../tools/checkInput";
 import { runPolicies } from "../tools/policyRunner";
 import { REPO_ROOT } from "../tools/stackConfig";
-import { evaluateStackFile } from "./harness";
+import { evaluate, evaluateStackFile } from "./harness";
 
 const fixture = (name: string) => path.join(__dirname, "fixtures", name);
 const prodConfig = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policies", "config", "prod.json"), "utf8"));
@@ -73,7 +73,8 @@ describe("check: command", () => {
         assert.strictEqual(chooseConfig({ stack: "dev", json: false }).description, "policies/config/dev.json (picked for stack dev, as the PR workflow passes it)");
         assert.strictEqual(chooseConfig({ stack: "dev", config: "policies/config/prod.json", json: false }).description, "policies/config/prod.json (given with --policy-pack-config)");
         assert.strictEqual(chooseConfig({ stack: "dev-ambient", json: false }).description, "policies/config/dev.json (picked for stack dev-ambient, whose meshstack:environment is dev)");
-        assert.deepStrictEqual(chooseConfig({ stack: "staging", json: false }), { config: {}, description: "none, so the pack's production defaults apply" });
+        assert.strictEqual(chooseConfig({ stack: "staging", json: false }).description, "policies/config/staging.json (picked for stack staging, as the PR workflow passes it)");
+        assert.deepStrictEqual(chooseConfig({ stack: "qa", json: false }), { config: {}, description: "none, so the pack's production defaults apply" });
         assert.deepStrictEqual(chooseConfig({ file: "x.json", json: false }).config, {});
         const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "check-")), "bad.json");
         fs.writeFileSync(bad, JSON.stringify({ "no-permissive-mtls": "strict" }));
@@ -116,6 +117,23 @@ describe("check: command", () => {
             assert.deepStrictEqual(result.violations.filter((v) => v.level === "mandatory").map((v) => v.message), [], stack);
             assert.strictEqual(exitCode(result), 0, stack);
         }
+    });
+
+    it("what staging settings allow (a migration exception, 50 % sampling) is advisory under staging.json, mandatory under prod.json", async () => {
+        const run = await evaluate("staging", {
+            "cluster.kind": "existing", "existing.kubeconfigPath": path.join(__dirname, "fixtures", "kubeconfig.yaml"),
+            "mesh.samplingPercentage": 50,
+            namespaces: [{ name: "legacy", mtlsMode: "PERMISSIVE" }],
+        });
+        const resources = fromRun(run).resources;
+        const levels = async (file: string) => {
+            const config = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policies", "config", file), "utf8"));
+            return (await runPolicies(resources, config)).violations.map((v) => `${v.level} ${v.policy}`).sort();
+        };
+        assert.deepStrictEqual(await levels("staging.json"), ["advisory no-permissive-mtls"]);
+        assert.deepStrictEqual(await levels("prod.json"), [
+            "mandatory mesh-wide-trace-sampling", "mandatory no-permissive-mtls",
+        ]);
     });
 
     it("a prod stack variant with PERMISSIVE mTLS and 100 % sampling fails with the expected messages", async () => {
