@@ -6,7 +6,7 @@ import * as path from "path";
 import { chooseConfig, exitCode, parseArgs, renderText } from "../tools/check";
 import { CheckInputError, fromRun, parseCheckInput, readCheckFile, UNKNOWN_SENTINEL } from "../tools/checkInput";
 import { runPolicies } from "../tools/policyRunner";
-import { REPO_ROOT } from "../tools/stackConfig";
+import { listStacks, REPO_ROOT } from "../tools/stackConfig";
 import { evaluate, evaluateStackFile } from "./harness";
 
 const fixture = (name: string) => path.join(__dirname, "fixtures", name);
@@ -106,7 +106,7 @@ describe("check: command", () => {
         const missing = cli("--file", "tests/fixtures/nope.json");
         assert.deepStrictEqual([missing.code, missing.stdout, missing.stderr], [2, "", "meshstack check: cannot read tests/fixtures/nope.json: ENOENT\n"]);
         const noStack = cli("--stack", "qa");
-        assert.deepStrictEqual([noStack.code, noStack.stderr], [2, "meshstack check: stack qa cannot be evaluated: no stack file Pulumi.qa.yaml; stacks here: dev, dev-ambient, prod\n"]);
+        assert.deepStrictEqual([noStack.code, noStack.stderr], [2, `meshstack check: stack qa cannot be evaluated: no stack file Pulumi.qa.yaml; stacks here: ${listStacks().join(", ")}\n`]);
     });
 
     it("the project's own stacks pass with zero mandatory violations under their policy config", async () => {

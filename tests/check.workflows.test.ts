@@ -18,8 +18,8 @@ describe("check: CI workflows", () => {
         assert.deepStrictEqual(pr.jobs.check.strategy.matrix.include, expected);
         assert.deepStrictEqual(runs(pr.jobs.check), ["npm ci", "npm run check -- --stack ${{ matrix.stack }} --policy-pack-config policies/config/${{ matrix.config }}.json"]);
         assert.deepStrictEqual(pr.jobs.preview.strategy.matrix.include, expected);
-        assert.deepStrictEqual({ ...pulumiStep(pr.jobs.preview).with, "stack-name": undefined, "github-token": undefined }, {
-            command: "preview", "stack-name": undefined, "github-token": undefined, policyPacks: "policies",
+        assert.deepStrictEqual(pulumiStep(pr.jobs.preview).with, {
+            command: "preview", "stack-name": "${{ vars.PULUMI_ORG }}/${{ matrix.stack }}", "github-token": "${{ secrets.GITHUB_TOKEN }}", policyPacks: "policies",
             policyPackConfigs: "policies/config/${{ matrix.config }}.json", "comment-on-pr": true, "edit-pr-comment": true,
         });
         assert.strictEqual(pr.jobs.preview.permissions["pull-requests"], "write");
