@@ -16,9 +16,27 @@ export function evaluate(stack: string, values: Record<string, unknown>, secretK
     return runProgram(stackConfig(stack, values, secretKeys));
 }
 
-/** Evaluates the program with one of the repo's Pulumi.<stack>.yaml files. */
+const stackFileRuns = new Map<string, Promise<ProgramRun>>();
+
+/**
+ * Evaluates the program with one of the repo's Pulumi.<stack>.yaml files, once per test process: every suite
+ * reads the same run. It is deep-frozen, so a test that tried to change it fails instead of misleading another.
+ */
 export function evaluateStackFile(stack: string): Promise<ProgramRun> {
-    return runProgram(readStackConfig(stack));
+    let run = stackFileRuns.get(stack);
+    if (!run) {
+        run = runProgram(readStackConfig(stack)).then(deepFreeze);
+        stackFileRuns.set(stack, run);
+    }
+    return run;
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        Object.values(value).forEach(deepFreeze);
+    }
+    return value;
 }
 
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {
