@@ -29,10 +29,10 @@ describe("check: benchmark", () => {
         const row = (services: number, resources: number, checkMs: number) => ({ services, resources, planMs: 1000, checkMs, violations: {} });
         const lines = renderTable([row(10, 100, 10), row(100, 600, 60), row(1000, 5700, 540)]);
         assert.deepStrictEqual(lines.slice(0, 4), [
-            "services  resources   plan ms  check ms  check ms/resource  violations",
-            "      10        100      1000        10              0.100  none",
-            "     100        600      1000        60              0.100  none",
-            "    1000       5700      1000       540              0.095  none",
+            "services  resources   plan ms  check ms  plan ms/resource  check ms/resource  violations",
+            "      10        100      1000        10            10.000              0.100  none",
+            "     100        600      1000        60             1.667              0.100  none",
+            "    1000       5700      1000       540             0.175              0.095  none",
         ]);
         assert.strictEqual(lines[5], "check t(1000)/t(100) = 9.0 (goal <= 12; resources grew 9.5x)");
         assert.strictEqual(lines[6], "plan  t(1000)/t(100) = 1.0");

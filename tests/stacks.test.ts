@@ -48,7 +48,9 @@ describe("dev stack (kind, sidecar)", () => {
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-base")), ["mesh-ns-system"]);
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-istiod")), ["mesh-base", "mesh-ns-system"]);
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-ingress-gateway")), ["mesh-istiod", "mesh-ns-ingress"]);
-        for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+        const kubernetesResources = run.resources.filter((x) => x.type.startsWith("kubernetes:"));
+        assert.ok(kubernetesResources.length > 40, `${kubernetesResources.length} Kubernetes resources`);
+        for (const r of kubernetesResources) {
             assert.strictEqual(providerName(r), "cluster-provider", `${r.type} ${r.name} must use the cluster's provider`);
         }
         assert.strictEqual(ofType(run, RELEASE).filter((r) => r.inputs.chart === "cni" || r.inputs.chart === "ztunnel").length, 0);

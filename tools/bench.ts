@@ -74,9 +74,10 @@ export async function measure(services: number): Promise<BenchRow> {
 export function renderTable(rows: readonly BenchRow[]): string[] {
     const by = (n: number) => rows.find((r) => r.services === n)!;
     const lines = [
-        "services  resources   plan ms  check ms  check ms/resource  violations",
+        "services  resources   plan ms  check ms  plan ms/resource  check ms/resource  violations",
         ...rows.map((r) => `${String(r.services).padStart(8)}  ${String(r.resources).padStart(9)}  ${r.planMs.toFixed(0).padStart(8)}  ${r.checkMs.toFixed(0).padStart(8)}  `
-            + `${(r.checkMs / r.resources).toFixed(3).padStart(17)}  ${Object.entries(r.violations).map(([p, n]) => `${p} x${n}`).join(", ") || "none"}`),
+            + `${(r.planMs / r.resources).toFixed(3).padStart(16)}  ${(r.checkMs / r.resources).toFixed(3).padStart(17)}  `
+            + `${Object.entries(r.violations).map(([p, n]) => `${p} x${n}`).join(", ") || "none"}`),
         "",
     ];
     const big = by(1000);
