@@ -88,7 +88,7 @@ describe("Istio values", () => {
                 { name: "https", port: 443, protocol: "TCP", targetPort: 443, nodePort: 30443 },
             ],
         });
-        assert.deepStrictEqual(v.autoscaling, { enabled: false, minReplicas: 1, maxReplicas: 1 });
+        assert.deepStrictEqual(v.autoscaling, { enabled: false });
         assert.deepStrictEqual(v.podDisruptionBudget, {});
     });
 

@@ -56,7 +56,7 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export function unwrapSecrets(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(unwrapSecrets);
     if (value !== null && typeof value === "object") {
-        if (SECRET_SIG in value) return unwrapSecrets((value as { value: unknown }).value);
+        if (SECRET_SIG in value) return unwrapSecrets((value as Record<string, unknown>).value);
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
     }
     return value;
@@ -137,7 +137,8 @@ export async function helmTemplate(helm: string, args: TemplateArgs): Promise<st
         fs.writeFileSync(file, JSON.stringify(args.values));
         return await runHelm(helm, [
             "template", args.release, args.chartPath, "--namespace", args.namespace, "--kube-version", args.kubeVersion,
-            "--include-crds", "--values", file, ...args.apiVersions.flatMap((v) => ["--api-versions", v]),
+            // Pulumi's Release installs hooks but never runs `helm test`: test pods are not part of the stack.
+            "--include-crds", "--skip-tests", "--values", file, ...args.apiVersions.flatMap((v) => ["--api-versions", v]),
         ]);
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });

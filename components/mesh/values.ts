@@ -122,7 +122,8 @@ export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, pr
             ],
         },
         resources: preset.sizing.gateway,
-        autoscaling: { enabled: s.autoscale, minReplicas: s.min, maxReplicas: s.max },
+        // The chart reads the bounds only with autoscaling on.
+        autoscaling: s.autoscale ? { enabled: true, minReplicas: s.min, maxReplicas: s.max } : { enabled: false },
         replicaCount: s.min,
         podDisruptionBudget: s.min > 1 ? { minAvailable: 1 } : {},
     };

@@ -46,14 +46,12 @@ export function prometheusStackValues(settings: Settings, grafanaRootUrl: string
     return {
         fullnameOverride: KPS.fullname,
         crds: { enabled: true },
-        // Managed control planes hide these components; on kind they listen on localhost only.
+        // Managed control planes hide these components; on kind they listen on localhost only. The chart's alert
+        // and recording rules for them are gated on the same flags, so they go too.
         kubeControllerManager: { enabled: false },
         kubeScheduler: { enabled: false },
         kubeEtcd: { enabled: false },
         kubeProxy: { enabled: false },
-        defaultRules: {
-            rules: { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false },
-        },
         prometheusOperator: {
             resources: sizing.operator,
             // Sets the config-reloader sidecar of every Prometheus and Alertmanager pod (0 = unset otherwise).
