@@ -22,8 +22,6 @@ describe("Istio values", () => {
     it("dev istiod: one fixed replica, laptop resources, JSON access logs to stdout, ALLOW_ANY", () => {
         assert.deepStrictEqual(istiodValues(devMesh, presets.dev), {
             autoscaleEnabled: false,
-            autoscaleMin: 1,
-            autoscaleMax: 1,
             replicaCount: 1,
             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
             pdb: { minAvailable: 1 },
@@ -59,7 +57,7 @@ describe("Istio values", () => {
 
     it("prod istiod: HPA 2-5 (so the chart renders its PDB), REGISTRY_ONLY", () => {
         const v = istiodValues(prodMesh, presets.prod) as any;
-        assert.deepStrictEqual([v.autoscaleEnabled, v.autoscaleMin, v.autoscaleMax], [true, 2, 5]);
+        assert.deepStrictEqual([v.autoscaleEnabled, v.autoscaleMin, v.autoscaleMax, v.replicaCount], [true, 2, 5, undefined]);
         assert.deepStrictEqual(v.resources, { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } });
         assert.deepStrictEqual(v.meshConfig.outboundTrafficPolicy, { mode: "REGISTRY_ONLY" });
         assert.strictEqual(v.profile, undefined);

@@ -420,11 +420,11 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
     describe("production availability", () => {
         it("prod runs at least 2 replicas with a PodDisruptionBudget for istiod, gateways, Grafana and the collectors", () => {
             const istiod = values(prod, "mesh-istiod");
-            assert.ok(istiod.replicaCount >= 2 && istiod.autoscaleMin >= 2);
+            assert.deepStrictEqual([istiod.autoscaleEnabled, istiod.autoscaleMin, istiod.replicaCount], [true, 2, undefined]);
             assert.deepStrictEqual([istiod.pdb, istiod.global.defaultPodDisruptionBudget], [{ minAvailable: 1 }, { enabled: true }]);
             for (const gw of ["mesh-ingress-gateway", "mesh-egress-gateway"]) {
                 const v = values(prod, gw);
-                assert.ok(v.replicaCount >= 2, gw);
+                assert.deepStrictEqual([v.autoscaling.enabled, v.autoscaling.minReplicas, v.replicaCount], [true, 2, undefined], gw);
                 assert.deepStrictEqual(v.podDisruptionBudget, { minAvailable: 1 }, gw);
             }
             const grafana = values(prod, "observability-prometheus-stack").grafana;
@@ -457,7 +457,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
 
         it("prod keeps Loki in S3 through the IRSA role, three replicas, replication 3; dev on the filesystem", () => {
             const p = values(prod, "observability-loki");
-            assert.deepStrictEqual(p.loki.storage, { type: "s3", bucketNames: { chunks: "meshstack-prod-loki", ruler: "meshstack-prod-loki", admin: "meshstack-prod-loki" }, s3: { region: "eu-west-1" } });
+            assert.deepStrictEqual(p.loki.storage, { type: "s3", bucketNames: { chunks: "meshstack-prod-loki", ruler: "meshstack-prod-loki" }, s3: { region: "eu-west-1" } });
             assert.deepStrictEqual(p.serviceAccount, { annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/meshstack-prod-loki" } });
             assert.deepStrictEqual([p.singleBinary.replicas, p.loki.commonConfig.replication_factor, p.loki.schemaConfig.configs[0].object_store], [3, 3, "s3"]);
             const d = values(dev, "observability-loki");

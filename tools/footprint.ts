@@ -12,7 +12,10 @@ interface ContainerModel {
     readonly container: string;
     /** Dotted values path of `{requests, limits}`. */
     readonly resources: string;
-    /** A replica count, or the dotted values path(s) whose sum is the count (a missing path counts 1, the charts' default). */
+    /**
+     * A replica count, or the dotted values path(s) whose sum is the count (a missing path counts 1, the charts' default);
+     * `a|b` reads b where a is absent (a fixed count, else the autoscaler's minimum).
+     */
     readonly replicas: number | readonly string[];
     /** DaemonSet: one pod per node. */
     readonly perNode?: boolean;
@@ -26,8 +29,8 @@ const fixed = (container: string, resources: string, replicas: number | readonly
 /** The containers each chart renders with the values meshstack sets (by chart name). */
 export const CHART_CONTAINERS: Readonly<Record<string, readonly ContainerModel[]>> = {
     base: [],
-    istiod: [fixed("discovery", "resources", ["replicaCount"])],
-    gateway: [fixed("istio-proxy", "resources", ["replicaCount"])],
+    istiod: [fixed("discovery", "resources", ["replicaCount|autoscaleMin"])],
+    gateway: [fixed("istio-proxy", "resources", ["replicaCount|autoscaling.minReplicas"])],
     cni: [fixed("install-cni", "resources", 1, { perNode: true })],
     ztunnel: [fixed("istio-proxy", "resources", 1, { perNode: true })],
     "kube-prometheus-stack": [
@@ -87,7 +90,7 @@ export function footprint(run: ProgramRun): Footprint {
                 throw new Error(`footprint: release ${release} container ${c.container} has no requests and limits (cpu and memory) at values ${c.resources}`);
             }
             if (c.transient) continue;
-            const replicas = typeof c.replicas === "number" ? c.replicas : c.replicas.reduce((sum, p) => sum + Number(at(values, p) ?? 1), 0);
+            const replicas = typeof c.replicas === "number" ? c.replicas : c.replicas.reduce((sum, p) => sum + Number(p.split("|").map((alt) => at(values, alt)).find((v) => v !== undefined) ?? 1), 0);
             const ccpu = replicas * parseCpu(res.requests.cpu);
             const cmem = replicas * parseMemory(res.requests.memory);
             cpu += ccpu;

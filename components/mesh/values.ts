@@ -28,9 +28,16 @@ export function gatewaySelector(releaseName: string): string {
     return releaseName.replace(/^istio-/, "");
 }
 
-/** Replicas as the Istio charts express them: an HPA when the bounds differ, a fixed count otherwise. */
-function scaling(min: number, max: number) {
-    return { autoscale: max > min, min, max };
+/**
+ * Replicas as each Istio chart reads them: with autoscaling, HPA bounds and no fixed count (a fixed count would
+ * reset the HPA on every upgrade, so the charts ignore it); without, the count alone.
+ */
+function istiodReplicas(min: number, max: number): Record<string, unknown> {
+    return max > min ? { autoscaleEnabled: true, autoscaleMin: min, autoscaleMax: max } : { autoscaleEnabled: false, replicaCount: min };
+}
+
+function gatewayReplicas(min: number, max: number): Record<string, unknown> {
+    return max > min ? { autoscaling: { enabled: true, minReplicas: min, maxReplicas: max } } : { autoscaling: { enabled: false }, replicaCount: min };
 }
 
 /**
@@ -69,7 +76,6 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
 export const PROMETHEUS_METRICS_PROVIDER = "prometheus";
 
 export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: TracingProvider): Record<string, unknown> {
-    const s = scaling(mesh.istiodReplicas, mesh.istiodMaxReplicas);
     const meshConfig: Record<string, unknown> = {
         accessLogFile: "/dev/stdout",
         accessLogEncoding: "JSON",
@@ -90,10 +96,7 @@ export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: Traci
     }
     return {
         ...(mesh.mode === "ambient" ? { profile: "ambient" } : {}),
-        autoscaleEnabled: s.autoscale,
-        autoscaleMin: s.min,
-        autoscaleMax: s.max,
-        replicaCount: s.min,
+        ...istiodReplicas(mesh.istiodReplicas, mesh.istiodMaxReplicas),
         resources: preset.sizing.istiod,
         // The chart renders the PDB only when more than one replica is guaranteed.
         pdb: { minAvailable: 1 },
@@ -108,7 +111,6 @@ export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: Traci
 }
 
 export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, preset: Preset, cluster: Pick<Cluster, "loadBalancer">): Record<string, unknown> {
-    const s = scaling(mesh.gatewayReplicas, mesh.gatewayMaxReplicas);
     // Egress stays inside the cluster; ingress is a NodePort with fixed ports where no load balancer exists.
     const type = kind === "egress" ? "ClusterIP" : cluster.loadBalancer ? "LoadBalancer" : "NodePort";
     const nodePort = (port: number) => (type === "NodePort" ? { nodePort: port } : {});
@@ -122,10 +124,8 @@ export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, pr
             ],
         },
         resources: preset.sizing.gateway,
-        // The chart reads the bounds only with autoscaling on.
-        autoscaling: s.autoscale ? { enabled: true, minReplicas: s.min, maxReplicas: s.max } : { enabled: false },
-        replicaCount: s.min,
-        podDisruptionBudget: s.min > 1 ? { minAvailable: 1 } : {},
+        ...gatewayReplicas(mesh.gatewayReplicas, mesh.gatewayMaxReplicas),
+        podDisruptionBudget: mesh.gatewayReplicas > 1 ? { minAvailable: 1 } : {},
     };
 }
 

@@ -16,7 +16,7 @@ export function lokiValues(settings: Settings): Record<string, unknown> {
     const replicas = lokiReplicas(settings);
     const objectStore = loki.storage === "s3" ? "s3" : "filesystem";
     const storage = loki.storage === "s3"
-        ? { type: "s3", bucketNames: { chunks: loki.bucket, ruler: loki.bucket, admin: loki.bucket }, s3: { region: loki.region } }
+        ? { type: "s3", bucketNames: { chunks: loki.bucket, ruler: loki.bucket }, s3: { region: loki.region } }
         : { type: "filesystem" };
     const persistence = settings.observability.persistence
         ? { enabled: true, size: obs.volumes.loki, ...(settings.observability.storageClass !== undefined ? { storageClass: settings.observability.storageClass } : {}) }
