@@ -152,3 +152,50 @@ describe("verify: values keys the chart never reads, asked of the real chart", f
         }
     });
 });
+
+describe("render and verify from the command line", function () {
+    this.timeout(180_000);
+    const { spawnSync } = require("child_process") as typeof import("child_process");
+    const cli = (script: string, args: string[], env: Record<string, string> = {}) =>
+        spawnSync("npx", ["ts-node", `tools/${script}.ts`, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+    let cache: string;
+    let out: string;
+
+    before(() => {
+        // Every pinned chart as a stand-in that renders one ConfigMap: enough to drive the commands end to end.
+        cache = fs.mkdtempSync(path.join(os.tmpdir(), "meshstack-cli-cache-"));
+        out = fs.mkdtempSync(path.join(os.tmpdir(), "meshstack-cli-out-"));
+        const { pinnedCharts } = require("../tools/chartCache") as typeof import("../tools/chartCache");
+        for (const pin of pinnedCharts()) {
+            writeChart(cache, pin.chart, pin.version, { "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}-stand-in}\n" });
+        }
+    });
+    after(() => {
+        fs.rmSync(cache, { recursive: true, force: true });
+        fs.rmSync(out, { recursive: true, force: true });
+    });
+
+    it("render writes one manifest per release plus the program's objects", () => {
+        const r = cli("render", ["--stack", "dev", "--cache", cache, "--out", out]);
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.deepStrictEqual(fs.readdirSync(path.join(out, "dev")).sort(), [
+            "alloy.yaml", "istio-base.yaml", "istio-ingressgateway.yaml", "istiod.yaml", "jaeger.yaml", "kiali.yaml",
+            "kube-prometheus-stack.yaml", "loki.yaml", "otel-collector.yaml", "program.yaml",
+        ]);
+        assert.match(fs.readFileSync(path.join(out, "dev", "kiali.yaml"), "utf8"), /"name": "kiali-stand-in"/);
+        assert.match(r.stdout, /^ {2}kiali +kiali-server@2\.29\.0 {2}ns=observability {2}1 objects$/m);
+    });
+
+    it("verify exits 1 with one line per finding, and 2 without a chart cache", () => {
+        const r = cli("verify", ["--stack", "dev", "--cache", cache, "--quick"]);
+        assert.strictEqual(r.status, 1, r.stderr);
+        const lines = r.stdout.split("\n");
+        assert.ok(lines.includes("output portForward: \"kubectl -n observability port-forward svc/grafana 3000:80\" names no Service observability/grafana"), r.stdout);
+        assert.match(lines[lines.length - 2], /^meshstack verify: stack dev: \d+ findings in \d+\.\d s$/);
+        const missing = cli("verify", ["--stack", "dev", "--cache", path.join(out, "none")]);
+        assert.strictEqual(missing.status, 2);
+        assert.strictEqual(missing.stderr, `chart base 1.30.5 is not in the chart cache ${path.join(out, "none")}; run npm run charts:pull (needs network) or point --cache at a cache that has it\n`);
+        const usage = cli("verify", ["--stack", "dev", "--out", "x"]);
+        assert.deepStrictEqual([usage.status, usage.stderr], [2, "unknown argument --out; usage: npm run verify -- --stack <name> [--cache DIR] [--quick]\n"]);
+    });
+});
