@@ -175,3 +175,38 @@ describe("verify rules on hand-written manifests", () => {
         ]);
     });
 });
+
+describe("verify: istioctl analyze, where an istioctl binary is at hand", () => {
+    const { analyzeFindings, runAnalyze } = require("../tools/verify/istioctl") as typeof import("../tools/verify/istioctl");
+    const fs = require("fs") as typeof import("fs");
+    const os = require("os") as typeof import("os");
+    const path = require("path") as typeof import("path");
+
+    it("keeps Istio's errors and warnings as findings, not its info messages", () => {
+        const out = [
+            "Error [IST0101] (VirtualService shop/cart) Referenced host not found: \"carts\"",
+            "Warning [IST0118] (Service shop/cart) Port name web (port: 80, targetPort: 8080) doesn't follow the naming convention of Istio port.",
+            "Info [IST0102] (Namespace shop) The namespace is not enabled for Istio injection.",
+            "Error: Analyzers found issues when analyzing namespace: default.",
+        ].join("\n");
+        assert.deepStrictEqual(analyzeFindings(out), [
+            "istioctl analyze: Error [IST0101] (VirtualService shop/cart) Referenced host not found: \"carts\"",
+            "istioctl analyze: Warning [IST0118] (Service shop/cart) Port name web (port: 80, targetPort: 8080) doesn't follow the naming convention of Istio port.",
+        ]);
+        assert.deepStrictEqual(analyzeFindings("\u2714 No validation issues found when analyzing namespace: default."), []);
+    });
+
+    it("runs `istioctl analyze --use-kube=false` over the files; a run that printed no analysis is an error", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "meshstack-istioctl-"));
+        try {
+            const fake = path.join(dir, "istioctl");
+            fs.writeFileSync(fake, "#!/bin/sh\necho \"Warning [IST0103] (Pod a/b) args: $*\"\nexit 79\n", { mode: 0o755 });
+            assert.strictEqual(await runAnalyze(fake, ["/x/a.yaml", "/x/b.yaml"]), "Warning [IST0103] (Pod a/b) args: analyze --use-kube=false --color=false /x/a.yaml /x/b.yaml\n");
+            const broken = path.join(dir, "broken");
+            fs.writeFileSync(broken, "#!/bin/sh\necho 'unknown flag' >&2\nexit 1\n", { mode: 0o755 });
+            await assert.rejects(runAnalyze(broken, []), { message: "istioctl analyze failed: unknown flag" });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

@@ -1,5 +1,6 @@
 import { parseRenderArgs, renderForCli, summary } from "./render";
 import { verifyStack } from "./verify/index";
+import { findIstioctl } from "./verify/istioctl";
 
 /**
  * `npm run verify -- --stack <name> [--cache DIR] [--quick]`: renders the stack's releases with the real charts
@@ -21,9 +22,11 @@ async function main(): Promise<void> {
     }
     const started = Date.now();
     const stack = await renderForCli(args);
-    const findings = await verifyStack(stack, { unreadKeys: !quick });
+    const istioctl = findIstioctl();
+    const findings = await verifyStack(stack, { unreadKeys: !quick, istioctl });
     const lines = [
         ...summary(stack),
+        istioctl ? `  istioctl analyze: ${istioctl}` : "  istioctl: not found (set MESHSTACK_ISTIOCTL or put istioctl on PATH), so Istio's own analyzers did not run",
         ...(quick ? ["  --quick: values keys were not checked against the charts"] : []),
         ...findings,
         `meshstack verify: stack ${stack.stack}: ${findings.length} finding${findings.length === 1 ? "" : "s"} in ${((Date.now() - started) / 1000).toFixed(1)} s`,

@@ -1,7 +1,10 @@
+import * as fs from "fs";
 import * as os from "os";
+import * as path from "path";
 import { footprint } from "../footprint";
-import { RenderedStack } from "../render";
+import { RenderedStack, writeRendered } from "../render";
 import { imageFindings } from "./images";
+import { analyzeFindings, runAnalyze } from "./istioctl";
 import { meshFindings, renderedMeshes } from "./mesh";
 import { podTemplates } from "./objects";
 import { extensionProviderFindings, gatewaySelectorFindings, Located, monitorFindings, outputFindings, serviceIndex, urlFindings } from "./references";
@@ -13,6 +16,8 @@ export interface VerifyOptions {
     /** Ask the chart about every values key (one extra render per undecided key). */
     readonly unreadKeys: boolean;
     readonly parallel?: number;
+    /** An istioctl binary: its analyzers run over the rendered manifests and the program's objects. */
+    readonly istioctl?: string;
 }
 
 /** Every object of the stack with where it came from and the namespace it lands in. */
@@ -42,6 +47,14 @@ export async function verifyStack(stack: RenderedStack, opts: VerifyOptions): Pr
         ...schemaFindings(all, all.map((l) => l.object).filter((o) => o.kind === "CustomResourceDefinition")),
         ...requestFindings(stack.releases, footprint(stack.run)),
     ];
+    if (opts.istioctl) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "meshstack-analyze-"));
+        try {
+            findings.push(...analyzeFindings(await runAnalyze(opts.istioctl, writeRendered(stack, dir))));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }
     if (opts.unreadKeys) {
         const parallel = opts.parallel ?? Math.max(1, os.cpus().length);
         for (const r of stack.releases) {
