@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by dev-up.sh and dev-down.sh: checks every prerequisite first and reports all that are missing in one
 # run, each with how to install or start it, instead of stopping at the first.
 MISSING=()
