@@ -70,8 +70,8 @@ describe("scripts: dev:up and dev:down", () => {
     });
 
     it("after a failed pulumi up, dev:up says how to retry, inspect and clean up, and exits 1", () => {
-        // A stub pulumi whose `up` fails; node_modules exists in the worktree, so npm ci is not run.
-        const r = run("dev-up.sh", { pulumi: 'if [ "$1" = up ]; then echo "error: helm release failed" >&2; exit 255; fi; exit 0', kubectl: "exit 0", docker: dockerUp, kind: kindOk });
+        // A stub pulumi whose `up` fails (and a stub npm, for when the lockfile is newer than node_modules).
+        const r = run("dev-up.sh", { pulumi: 'if [ "$1" = up ]; then echo "error: helm release failed" >&2; exit 255; fi; exit 0', kubectl: "exit 0", docker: dockerUp, kind: kindOk, npm: "exit 0" });
         assert.strictEqual(r.status, 1);
         const lines = r.stderr.split("\n");
         assert.deepStrictEqual(lines.slice(0, 3), [
@@ -84,7 +84,7 @@ describe("scripts: dev:up and dev:down", () => {
     });
 
     it("a successful dev:up prints the outputs and what to do next", () => {
-        const r = run("dev-up.sh", { pulumi: 'if [ "$1 $2" = "stack output" ]; then echo "appUrls: [http://api.meshstack.localhost:8080/]"; fi; exit 0', kubectl: "exit 0", docker: dockerUp, kind: kindOk });
+        const r = run("dev-up.sh", { pulumi: 'if [ "$1 $2" = "stack output" ]; then echo "appUrls: [http://api.meshstack.localhost:8080/]"; fi; exit 0', kubectl: "exit 0", docker: dockerUp, kind: kindOk, npm: "exit 0" });
         assert.strictEqual(r.status, 0, r.stderr);
         assert.match(r.stdout, /^appUrls: \[http:\/\/api\.meshstack\.localhost:8080\/\]\n\nNext \(README\.md, "The first hour"\):\n/);
         assert.ok(r.stdout.includes("  prove it works end to end:       npm run smoke -- --stack dev\n"), r.stdout);
