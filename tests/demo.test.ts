@@ -47,10 +47,11 @@ describe("demo workload", () => {
         assert.deepStrictEqual(calls(dev, "demo-edge-api-gateway"), [
             { url: "http://core.core.svc.cluster.local:8080/api/demo", method: "GET", headers: {} },
             { url: "http://ml-prediction.ml.svc.cluster.local:8501/v1/models/demo", method: "POST", headers: {} },
-            { url: "http://payments.payments.svc.cluster.local:8080/payments", method: "GET", headers: { "x-tenant-id": "acme" } },
+            // initech: an accepted tenant that no tenant route pins (acme -> v2, globex -> v1), so the canary split shows.
+            { url: "http://payments.payments.svc.cluster.local:8080/payments", method: "GET", headers: { "x-tenant-id": "initech" } },
         ]);
         assert.deepStrictEqual(calls(dev, "demo-core-core"), [
-            { url: "http://payments.payments.svc.cluster.local:8080/payments", method: "GET", headers: { "x-tenant-id": "acme" } },
+            { url: "http://payments.payments.svc.cluster.local:8080/payments", method: "GET", headers: { "x-tenant-id": "initech" } },
         ]);
         // stripe is an external API: the demo makes no call that needs the internet.
         assert.deepStrictEqual(calls(dev, "demo-payments-payments-v1"), []);

@@ -50,15 +50,25 @@ export interface IngressRef {
     readonly port: number;
 }
 
-/** The request `caller` sends `target`: the first ALLOW rule naming the caller (or else the first rule). */
+/** The request `caller` sends `target`: from the first ALLOW rule naming the caller (or else the first rule). */
 export function requestFor(callerPrincipal: string, callerNamespace: string, target: ServiceSpec): { path: string; method: string; headers: Record<string, string> } {
     const rule: AllowRule | undefined = target.allow.find((r) => r.principals.includes(callerPrincipal) || r.namespaces.includes(callerNamespace))
         ?? target.allow[0];
     return {
         method: rule?.methods[0] ?? "GET",
         path: concretePath(rule?.paths[0] ?? "/"),
-        headers: Object.fromEntries(Object.entries(rule?.headers ?? {}).map(([name, values]) => [name, values[0]])),
+        headers: Object.fromEntries(Object.entries(rule?.headers ?? {}).map(([name, values]) => [name, headerValue(target, name, values)])),
     };
+}
+
+/**
+ * The first accepted value, except that for the tenant-routing header a value no tenant route pins is preferred,
+ * so the demo's requests take the default route and show its canary split.
+ */
+function headerValue(target: ServiceSpec, name: string, values: readonly string[]): string {
+    const routing = target.tenantRouting;
+    if (routing?.header !== name) return values[0];
+    return values.find((v) => !(v in routing.tenants)) ?? values[0];
 }
 
 /** An Istio path pattern made concrete: `/v1/models/*` -> `/v1/models/demo`, `*.json` -> `/demo.json`. */
