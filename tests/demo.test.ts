@@ -4,6 +4,7 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { concretePath } from "../components/demo/plan";
+import { loadSettings } from "../settings";
 import { ProgramRun, RecordedResource } from "../tools/mockRuntime";
 import { ISTIO_DEMO_JWT } from "../versions";
 import { evaluate, evaluateStackFile, ofType, one } from "./harness";
@@ -13,6 +14,26 @@ const env = (d: RecordedResource): Record<string, string> =>
     Object.fromEntries(d.inputs.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
 const calls = (run: ProgramRun, name: string) => JSON.parse(env(one(run, DEPLOYMENT, name)).CALLS);
 const demoResources = (run: ProgramRun) => run.resources.filter((r) => r.urn.includes("meshstack:demo:DemoWorkload$")).map((r) => `${r.type.slice("kubernetes:".length)} ${r.name}`);
+
+describe("first-hour settings (demo.enabled, portForward.localPortOffset)", () => {
+    const raw = (values: Record<string, string>) => ({ values, secretKeys: new Set<string>() });
+    const kubeconfig = path.join(__dirname, "fixtures", "kubeconfig.yaml");
+
+    it("the demo is on in dev and off in staging and prod unless set; the port offset defaults to 0", () => {
+        assert.deepStrictEqual(loadSettings(raw({}), "meshstack", "dev").firstHour, { demo: true, localPortOffset: 0 });
+        const existing = { "cluster.kind": "existing", "existing.kubeconfigPath": kubeconfig };
+        assert.deepStrictEqual(loadSettings(raw(existing), "meshstack", "staging").firstHour, { demo: false, localPortOffset: 0 });
+        assert.deepStrictEqual(loadSettings(raw({ ...existing, "demo.enabled": "true", "portForward.localPortOffset": "200" }), "meshstack", "staging").firstHour,
+            { demo: true, localPortOffset: 200 });
+    });
+
+    it("names the key, the bad value and the fix", () => {
+        assert.throws(() => loadSettings(raw({ "demo.enabled": "yes", "portForward.localPortOffset": "50000" }), "meshstack", "dev"), {
+            message: "meshstack:demo.enabled \"yes\" is not a boolean; use true or false\n"
+                + "meshstack:portForward.localPortOffset 50000 is out of range; use a whole number from 0 to 40000",
+        });
+    });
+});
 
 describe("demo workload", () => {
     let dev: ProgramRun;
