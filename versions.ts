@@ -62,11 +62,10 @@ export const COLLECTOR_IMAGE = { repository: "otel/opentelemetry-collector-k8s",
 export const DEMO_IMAGE = "docker.io/library/python:3.14.0-alpine3.22";
 
 /**
- * Istio's sample JWT issuer and its demo token (signed by the key in jwks.json beside it), from the Istio release
- * the mesh runs. Dev stacks trust the issuer; the token is public test material, not a secret.
+ * Istio's sample JWT issuer and its demo token (signed by the key in the jwks.json beside it, which Pulumi.dev.yaml's
+ * jwksUri names), from the Istio release the mesh runs. The token is public test material, not a secret.
  */
 export const ISTIO_DEMO_JWT = {
     issuer: "testing@secure.istio.io",
     url: `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/security/tools/jwt/samples/demo.jwt`,
-    jwksUrl: `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/security/tools/jwt/samples/jwks.json`,
 } as const;

@@ -3,7 +3,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
-import { concretePath } from "../components/demo/plan";
+import { concretePath, demoPlan } from "../components/demo/plan";
 import { loadSettings } from "../settings";
 import { ProgramRun, RecordedResource } from "../tools/mockRuntime";
 import { ISTIO_DEMO_JWT } from "../versions";
@@ -32,6 +32,28 @@ describe("first-hour settings (demo.enabled, portForward.localPortOffset)", () =
             message: "meshstack:demo.enabled \"yes\" is not a boolean; use true or false\n"
                 + "meshstack:portForward.localPortOffset 50000 is out of range; use a whole number from 0 to 40000",
         });
+    });
+});
+
+describe("demo plan (pure)", () => {
+    it("an exposed service requiring a JWT from another issuer gets no load, and is named in unloaded", () => {
+        const settings = loadSettings({
+            values: {
+                "mesh.ingressHosts": JSON.stringify(["*.example.com"]),
+                "mesh.jwt": JSON.stringify([{ issuer: "https://login.example.com", jwksUri: "https://login.example.com/jwks.json" }]),
+                namespaces: JSON.stringify([{ name: "shop" }]),
+                services: JSON.stringify([
+                    { name: "web", namespace: "shop", port: 8080, expose: { host: "web.example.com" }, requireJwt: true },
+                    { name: "docs", namespace: "shop", port: 8080, expose: { host: "docs.example.com" } },
+                ]),
+            },
+            secretKeys: new Set<string>(),
+        }, "meshstack", "dev");
+        const plan = demoPlan(settings.app.services, settings.meshPolicy.jwt.map((j) => j.issuer),
+            { namespace: "istio-ingress", service: "istio-ingressgateway", serviceAccount: "istio-ingressgateway", port: 80 });
+        assert.deepStrictEqual(plan.load, [{ service: "docs", target: "http://istio-ingressgateway.istio-ingress.svc.cluster.local:80/", host: "docs.example.com", headers: {}, tokenUrl: undefined }]);
+        assert.deepStrictEqual(plan.unloaded, ["web"]);
+        assert.deepStrictEqual(plan.workloads.map((w) => [w.name, w.calls]), [["web", []], ["docs", []]]);
     });
 });
 

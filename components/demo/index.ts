@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { Settings } from "../../settings";
+import { ISTIO_DEMO_JWT } from "../../versions";
 import { Cluster } from "../cluster";
 import { namespace } from "../helm";
 import { IstioMesh } from "../mesh/istio";
@@ -35,6 +36,10 @@ export class DemoWorkload extends pulumi.ComponentResource {
         this.plan = demoPlan(settings.app.services, settings.meshPolicy.jwt.map((j) => j.issuer), {
             namespace: mesh.ingress.namespace, service: mesh.ingress.releaseName, serviceAccount: mesh.ingress.releaseName, port: GATEWAY_LISTENER_PORTS.http,
         });
+
+        for (const service of this.plan.unloaded) {
+            pulumi.log.warn(`demo: the load generator does not call ${service}: it requires a JWT from an issuer other than Istio's demo issuer (${ISTIO_DEMO_JWT.issuer}), whose tokens the demo cannot sign`, this);
+        }
 
         const scripts = new Map<string, k8s.core.v1.ConfigMap>();
         const script = (ns: string, deps: pulumi.Resource[]) => {

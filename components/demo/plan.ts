@@ -35,10 +35,10 @@ export interface DemoLoad {
     readonly tokenUrl?: string;
 }
 
-/** Exposed services whose JWT the load generator cannot get (an issuer other than Istio's demo one). */
 export interface DemoPlan {
     readonly workloads: readonly DemoWorkload[];
     readonly load: readonly DemoLoad[];
+    /** Exposed services whose JWT the load generator cannot get (an issuer other than Istio's demo one). */
     readonly unloaded: readonly string[];
 }
 
