@@ -225,7 +225,8 @@ describe("demo server (components/demo/server.py, run with the local python3)", 
             res.writeHead(req.url === "/fail" ? 500 : 200).end("{}");
         }).listen(recorderPort, "127.0.0.1");
         const b = await serve("b", [{ url: `http://127.0.0.1:${recorderPort}/payments`, method: "POST", headers: { "x-tenant-id": "acme" } }]);
-        const a = await serve("a", [{ url: `http://127.0.0.1:${b}/api/demo`, method: "GET", headers: {} }]);
+        // a -> b is a POST with a JSON body, as api-gateway -> ml-prediction is: b must read it before answering.
+        const a = await serve("a", [{ url: `http://127.0.0.1:${b}/api/demo`, method: "POST", headers: {} }]);
         const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         const r = await get(a, { traceparent, "x-request-id": "req-1", "x-b3-traceid": "0af7651916cd43dd8448eb211c80319c", "x-secret": "not forwarded" });
         assert.deepStrictEqual(r, { status: 200, body: { service: "a", version: "", calls: [{ url: `http://127.0.0.1:${b}/api/demo`, status: 200 }] } });

@@ -36,9 +36,13 @@ def call(entry, incoming):
 
 
 class Handler(BaseHTTPRequestHandler):
+    # Keep-alive, as Envoy expects of an upstream; every response carries its length.
+    protocol_version = "HTTP/1.1"
     calls = []
 
     def answer(self):
+        # Read the request body: closing a socket with unread data resets the connection under the response.
+        self.rfile.read(int(self.headers.get("content-length") or 0))
         results = [call(entry, self.headers) for entry in self.calls]
         failed = any(r.get("status", 599) >= 400 for r in results)
         body = json.dumps({"service": os.environ.get("SERVICE", "demo"), "version": os.environ.get("VERSION", ""),
