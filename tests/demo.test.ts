@@ -159,6 +159,14 @@ describe("demo workload", () => {
         // dev-ambient's port-forwards listen 1000 ports above dev's, so both stacks' UIs can be open at once.
         assert.deepStrictEqual((ambient.outputs.portForward as string[])[0], "kubectl --context kind-meshstack-dev-ambient -n observability port-forward svc/grafana 4000:80");
         assert.deepStrictEqual((ambient.outputs.urls as Record<string, string>).kiali, "http://localhost:21001/kiali");
+        // Every laptop port one kind stack uses (port-forwards, the gateway's mappings) is free of the other's.
+        const laptopPorts = (run: ProgramRun) => {
+            const gateway = run.outputs.ingressGateway as { httpPort: number; httpsPort: number };
+            return [...(run.outputs.portForward as string[]).map((c) => Number(/ (\d+):\d+$/.exec(c)![1])), gateway.httpPort, gateway.httpsPort];
+        };
+        assert.deepStrictEqual(laptopPorts(dev), [3000, 9090, 9093, 16686, 20001, 8080, 8443]);
+        assert.deepStrictEqual(laptopPorts(ambient), [4000, 10090, 10093, 17686, 21001, 9080, 9443]);
+        assert.deepStrictEqual(laptopPorts(dev).filter((p) => laptopPorts(ambient).includes(p)), []);
         // prod: a load balancer, HTTPS (mesh.tlsCredentialName), the host's DNS points at the gateway.
         assert.deepStrictEqual(prod.outputs.appUrls, { "api-gateway": "https://api.example.com/" });
     });
