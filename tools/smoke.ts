@@ -102,7 +102,7 @@ async function eventually(check: CheckName, waitSeconds: number, attempt: () => 
     }
 }
 
-async function runChecks(t: SmokeTarget, waitSeconds: number, print: (r: CheckResult) => void): Promise<CheckResult[]> {
+export async function runChecks(t: SmokeTarget, waitSeconds: number, print: (r: CheckResult) => void): Promise<CheckResult[]> {
     const kube = new Kube(t.context);
     const results: CheckResult[] = [];
     const forwards: ChildProcess[] = [];
