@@ -1,4 +1,6 @@
-import { createCluster } from "./components/cluster";
+import { createCluster, kubeContext as contextOf } from "./components/cluster";
+import { DemoWorkload } from "./components/demo";
+import { appAccess } from "./components/mesh/appAccess";
 import { IstioMesh } from "./components/mesh/istio";
 import { TRACING_PROVIDER_NAME } from "./components/names";
 import { COLLECTOR, fqdn } from "./components/observability/names";
@@ -19,9 +21,14 @@ const mesh = new IstioMesh("mesh", {
 }, { dependsOn: [] });
 const observability = new ObservabilityStack("observability", { settings, cluster, mesh });
 const policies = new MeshPolicies("policies", { settings, cluster, mesh });
+if (settings.firstHour.demo) {
+    new DemoWorkload("demo", { settings, cluster, mesh, namespaces: policies.namespaceResources });
+}
+const app = appAccess(settings.app.services, settings.meshPolicy, cluster, { namespace: mesh.ingress.namespace, serviceAccount: mesh.ingress.releaseName });
 
 export const environment = settings.environment;
 export const clusterName = cluster.name;
+export const kubeContext = contextOf(settings.cluster);
 export const kubeconfig = cluster.kubeconfig;
 export const meshMode = settings.mesh.mode;
 export const istioVersion = ISTIO_VERSION;
@@ -30,3 +37,5 @@ export const urls = observability.urls;
 export const portForward = observability.portForward;
 export const ingressGateway = observability.ingressGateway;
 export const appNamespaces = policies.namespaces;
+export const appUrls = Object.fromEntries(Object.entries(app).map(([service, a]) => [service, a.url]));
+export const appRequests = Object.fromEntries(Object.entries(app).map(([service, a]) => [service, a.request]));

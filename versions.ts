@@ -54,3 +54,18 @@ export const DEFAULT_KUBERNETES_VERSION = "1.35";
  * chart's appVersion.
  */
 export const COLLECTOR_IMAGE = { repository: "otel/opentelemetry-collector-k8s", tag: "0.158.0" } as const;
+
+/**
+ * The demo workload's image: its services, load generator and probe are one Python standard-library script
+ * (components/demo/server.py) mounted from a ConfigMap.
+ */
+export const DEMO_IMAGE = "docker.io/library/python:3.14.0-alpine3.22";
+
+/**
+ * Istio's sample JWT issuer and its demo token (signed by the key in the jwks.json beside it, which Pulumi.dev.yaml's
+ * jwksUri names), from the Istio release the mesh runs. The token is public test material, not a secret.
+ */
+export const ISTIO_DEMO_JWT = {
+    issuer: "testing@secure.istio.io",
+    url: `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/security/tools/jwt/samples/demo.jwt`,
+} as const;

@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
-# Deploys the dev stack on a local kind cluster: local state in .pulumi-state/, no Pulumi Cloud account,
-# a passphrase default for dev secrets (set PULUMI_CONFIG_PASSPHRASE to choose your own).
+# Deploys a dev stack (dev by default; STACK=dev-ambient for the ambient one) on a local kind cluster: local state
+# in .pulumi-state/, no Pulumi Cloud account, a passphrase default for dev secrets (set PULUMI_CONFIG_PASSPHRASE to
+# choose your own). Every missing prerequisite is reported in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for tool in pulumi kind kubectl docker node; do
-    command -v "$tool" >/dev/null || { echo "dev-up: '$tool' is not installed; see README.md, Prerequisites" >&2; exit 1; }
-done
-docker info >/dev/null 2>&1 || { echo "dev-up: Docker is not running; kind needs it" >&2; exit 1; }
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$node_major" -ge 20 ] || { echo "dev-up: Node.js $(node --version) is too old; install Node.js 22" >&2; exit 1; }
-# The node image pinned in versions.ts is built for this kind release; older kind binaries cannot run it.
-want_kind=$(sed -n 's/^export const KIND_VERSION = "v\([0-9.]*\)";$/\1/p' versions.ts)
-have_kind=$(kind version | sed -n 's/^kind v\([0-9.]*\).*/\1/p')
-if [ "$(printf '%s\n%s\n' "$want_kind" "$have_kind" | sort -V | head -n 1)" != "$want_kind" ]; then
-    echo "dev-up: kind v$have_kind is older than v$want_kind, which the pinned node image needs; upgrade kind" >&2
+source scripts/prereqs.sh
+STACK="${STACK:-dev}"
+kind_version=$(pinned_kind_version)
+need_pulumi
+need_kind "$kind_version"
+need_kubectl
+need_docker
+need_node 20
+need_docker_running
+need_kind_version "$kind_version"
+report_missing dev-up
+
+use_local_backend
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund; fi
+pulumi stack select "$STACK" --create --non-interactive
+if ! pulumi up --stack "$STACK" --yes --non-interactive "$@"; then
+    cat >&2 <<HINT
+dev-up: pulumi up failed for stack $STACK; the messages above name the resource that failed.
+  retry:    npm run dev:up   (pulumi up resumes: what was created is kept, the rest is created)
+  inspect:  kubectl --context kind-meshstack-$STACK get pods -A   (pods not Ready, image pulls, pending scheduling)
+  if it was interrupted and reports pending operations:  PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL pulumi refresh --stack $STACK --clear-pending-creates --yes
+  clean up: npm run dev:down   (destroys the stack and the kind cluster; if the state is lost: kind delete cluster --name meshstack-$STACK)
+HINT
     exit 1
 fi
-mkdir -p .pulumi-state
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-meshstack-dev-only}"
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund; fi
-pulumi stack select dev --create --non-interactive
-pulumi up --stack dev --yes --non-interactive "$@"
-pulumi stack output --stack dev
+pulumi stack output --stack "$STACK"
+cat <<NEXT
+
+Next (README.md, "The first hour"):
+  call the demo app:               appRequest above (appUrls lists every exposed host)
+  open the UIs:                    run the portForward commands above, then open urls
+  prove it works end to end:       npm run smoke -- --stack $STACK
+  tear it down:                    STACK=$STACK npm run dev:down
+NEXT

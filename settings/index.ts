@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildCluster, ClusterSettings } from "./cluster";
+import { buildFirstHour, firstHourKeys, FirstHourSettings } from "./firstHour";
 import { keyName, NS, SettingsError, shown } from "./errors";
 import { clusterKeys, ClusterKind, Env, ENVIRONMENTS, KeySpec, meshKeys } from "./keys";
 import { buildMesh, MeshSettings } from "./mesh";
@@ -16,6 +17,7 @@ export type { MeshSettings } from "./mesh";
 export type { ObservabilitySettings, ObservabilityPreset } from "./observability";
 export type { MeshPolicySettings } from "./meshPolicy";
 export type { AppSettings } from "./services";
+export type { FirstHourSettings } from "./firstHour";
 export type { Preset, Resources } from "./presets";
 
 /** Every stack setting, typed and validated. Read once, before any resource exists. */
@@ -29,10 +31,11 @@ export interface Settings {
     readonly observability: ObservabilitySettings;
     readonly meshPolicy: MeshPolicySettings;
     readonly app: AppSettings;
+    readonly firstHour: FirstHourSettings;
 }
 
 /** The whole key table: what Pulumi.yaml declares and what a stack file may set. */
-export const allKeys: readonly KeySpec[] = [...clusterKeys, ...meshKeys, ...observabilityKeys, ...meshPolicyKeys, ...serviceKeys];
+export const allKeys: readonly KeySpec[] = [...clusterKeys, ...meshKeys, ...observabilityKeys, ...meshPolicyKeys, ...serviceKeys, ...firstHourKeys];
 const specs = new Map(allKeys.map((s) => [s.key, s]));
 
 /**
@@ -52,10 +55,11 @@ export function loadSettings(raw: RawConfig, project: string, stack: string): Se
     const observability = buildObservability(values);
     const meshPolicy = buildMeshPolicy(values, environment);
     const app = buildApp(values, environment, mesh, meshPolicy);
+    const firstHour = buildFirstHour(values, environment);
     if (problems.length > 0 || cluster === undefined) {
         throw new SettingsError(problems);
     }
-    return { project, stack, environment, preset, cluster, mesh, observability, meshPolicy, app };
+    return { project, stack, environment, preset, cluster, mesh, observability, meshPolicy, app, firstHour };
 }
 
 /** Reads this stack's `meshstack:` config from the Pulumi runtime and validates it. */

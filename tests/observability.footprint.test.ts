@@ -21,7 +21,7 @@ describe("footprint (requests read from the values each release gets)", () => {
         assert.throws(() => parseMemory("1GB"), /memory quantity 1GB is not understood/);
     });
 
-    it("dev: the whole platform, Istio included, requests 845m CPU and 2056 MiB, within 2.5 CPU / 5 GiB", () => {
+    it("dev: the whole platform, Istio and the demo workload included, requests 955m CPU and 2448 MiB, within 2.5 CPU / 5 GiB", () => {
         const fp = footprint(dev);
         const per = Object.fromEntries(fp.releases.map((r) => [r.release, [r.cpu, r.memory / MiB]]));
         assert.deepStrictEqual(per, {
@@ -36,8 +36,16 @@ describe("footprint (requests read from the values each release gets)", () => {
             jaeger: [50, 128],
             "otel-collector": [50, 128],
             kiali: [20, 96],
+            // The demo: each service pod 10m/32Mi plus its sidecar 10m/40Mi (pod annotations); the load generator
+            // runs outside the mesh, one container per exposed service.
+            "edge/api-gateway": [20, 72],
+            "core/core": [20, 72],
+            "ml/ml-prediction": [20, 72],
+            "payments/payments-v1": [20, 72],
+            "payments/payments-v2": [20, 72],
+            "demo-load/loadgen": [10, 32],
         });
-        assert.deepStrictEqual([fp.total.cpu, fp.total.memory / MiB], [845, 2056]);
+        assert.deepStrictEqual([fp.total.cpu, fp.total.memory / MiB], [955, 2448]);
         assert.ok(fp.total.cpu <= DEV_BUDGET.cpu && fp.total.memory <= DEV_BUDGET.memory);
     });
 

@@ -354,11 +354,11 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             });
             const s = services(dev);
             assert.deepStrictEqual(dev.outputs.portForward, [
-                `kubectl -n ${NS} port-forward svc/${s.grafana.name} 3000:${s.grafana.port}`,
-                `kubectl -n ${NS} port-forward svc/${s.prometheus.name} 9090:${s.prometheus.port}`,
-                `kubectl -n ${NS} port-forward svc/kps-alertmanager 9093:9093`,
-                `kubectl -n ${NS} port-forward svc/${s.jaeger.name} 16686:${s.jaeger.ui}`,
-                `kubectl -n ${NS} port-forward svc/${s.kiali.name} 20001:${s.kiali.port}`,
+                `kubectl --context kind-meshstack-dev -n ${NS} port-forward svc/${s.grafana.name} 3000:${s.grafana.port}`,
+                `kubectl --context kind-meshstack-dev -n ${NS} port-forward svc/${s.prometheus.name} 9090:${s.prometheus.port}`,
+                `kubectl --context kind-meshstack-dev -n ${NS} port-forward svc/kps-alertmanager 9093:9093`,
+                `kubectl --context kind-meshstack-dev -n ${NS} port-forward svc/${s.jaeger.name} 16686:${s.jaeger.ui}`,
+                `kubectl --context kind-meshstack-dev -n ${NS} port-forward svc/${s.kiali.name} 20001:${s.kiali.port}`,
             ]);
             assert.deepStrictEqual(dev.outputs.ingressGateway, { address: "127.0.0.1", httpPort: 8080, httpsPort: 8443 });
         });
@@ -373,9 +373,9 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             });
             const s = services(prod);
             assert.deepStrictEqual(prod.outputs.portForward, [
-                `kubectl -n ${NS} port-forward svc/${s.prometheus.name} 9090:${s.prometheus.port}`,
-                `kubectl -n ${NS} port-forward svc/kps-alertmanager 9093:9093`,
-                `kubectl -n ${NS} port-forward svc/${s.jaeger.name} 16686:${s.jaeger.ui}`,
+                `kubectl --context meshstack-prod -n ${NS} port-forward svc/${s.prometheus.name} 9090:${s.prometheus.port}`,
+                `kubectl --context meshstack-prod -n ${NS} port-forward svc/kps-alertmanager 9093:9093`,
+                `kubectl --context meshstack-prod -n ${NS} port-forward svc/${s.jaeger.name} 16686:${s.jaeger.ui}`,
             ]);
             assert.deepStrictEqual(prod.outputs.ingressGateway, { address: "plan-gateway.invalid", httpPort: 80, httpsPort: 443 });
             const read = one(prod, "kubernetes:core/v1:Service", "observability-ingress-gateway-service");

@@ -34,10 +34,13 @@ describe("project", () => {
     });
 
     it("the one-command dev scripts are valid bash and use a local backend, never Pulumi Cloud", () => {
-        for (const script of ["scripts/dev-up.sh", "scripts/dev-down.sh"]) {
+        for (const script of ["scripts/dev-up.sh", "scripts/dev-down.sh", "scripts/prereqs.sh"]) {
             assert.strictEqual(spawnSync("bash", ["-n", path.join(REPO_ROOT, script)]).status, 0, script);
-            assert.match(read(script), /PULUMI_BACKEND_URL="\$\{PULUMI_BACKEND_URL:-file:\/\/\$PWD\/\.pulumi-state\}"/);
         }
+        for (const script of ["scripts/dev-up.sh", "scripts/dev-down.sh"]) {
+            assert.match(read(script), /^source scripts\/prereqs\.sh\n[\s\S]*^use_local_backend$/m, script);
+        }
+        assert.match(read("scripts/prereqs.sh"), /PULUMI_BACKEND_URL="\$\{PULUMI_BACKEND_URL:-file:\/\/\$PWD\/\.pulumi-state\}"/);
         assert.match(read("README.md"), /```bash\nnpm run dev:up\n```/);
         // dev-up.sh reads the kind release the node image needs from this exact line.
         assert.match(read("versions.ts"), /^export const KIND_VERSION = "v\d+\.\d+\.\d+";$/m);

@@ -1,5 +1,5 @@
 import { HELM_RELEASE } from "./graph";
-import { ProgramRun } from "./mockRuntime";
+import { ProgramRun, RecordedResource } from "./mockRuntime";
 
 /**
  * What the platform asks the scheduler for, read from the values each Helm release really gets.
@@ -102,8 +102,42 @@ export function footprint(run: ProgramRun): Footprint {
         }
         return { release, chart, cpu, memory, perNode };
     });
-    const sum = (f: (r: ReleaseFootprint) => number) => releases.reduce((s, r) => s + f(r), 0);
-    return { releases, total: { cpu: sum((r) => r.cpu), memory: sum((r) => r.memory) } };
+    const all = [...releases, ...run.resources.filter((r) => r.type === DEPLOYMENT).map(deploymentFootprint)];
+    const sum = (f: (r: ReleaseFootprint) => number) => all.reduce((s, r) => s + f(r), 0);
+    return { releases: all, total: { cpu: sum((r) => r.cpu), memory: sum((r) => r.memory) } };
+}
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+
+interface PodTemplate {
+    metadata?: { annotations?: Record<string, string> };
+    spec: { containers: { name: string; resources?: { requests?: { cpu?: string; memory?: string } } }[] };
+}
+
+/**
+ * A Deployment the program declares itself (the demo workload): its containers' requests times its replicas,
+ * plus the sidecar its pods declare through Istio's `sidecar.istio.io/proxyCPU`/`proxyMemory` annotations.
+ */
+function deploymentFootprint(r: RecordedResource): ReleaseFootprint {
+    const { namespace, name } = r.inputs.metadata as { namespace: string; name: string };
+    const spec = r.inputs.spec as { replicas?: number; template: PodTemplate };
+    const replicas = spec.replicas ?? 1;
+    const annotations = spec.template.metadata?.annotations ?? {};
+    const requests = spec.template.spec.containers.map((c) => {
+        if (!c.resources?.requests?.cpu || !c.resources.requests.memory) {
+            throw new Error(`footprint: deployment ${namespace}/${name} container ${c.name} has no cpu and memory requests`);
+        }
+        return c.resources.requests as { cpu: string; memory: string };
+    });
+    const proxy = annotations["sidecar.istio.io/proxyCPU"] ? [{ cpu: annotations["sidecar.istio.io/proxyCPU"], memory: annotations["sidecar.istio.io/proxyMemory"] }] : [];
+    const all = [...requests, ...proxy];
+    return {
+        release: `${namespace}/${name}`,
+        chart: "Deployment",
+        cpu: replicas * all.reduce((s, q) => s + parseCpu(q.cpu), 0),
+        memory: replicas * all.reduce((s, q) => s + parseMemory(q.memory), 0),
+        perNode: { cpu: 0, memory: 0 },
+    };
 }
 
 function at(values: Record<string, unknown>, path: string): unknown {
@@ -136,7 +170,7 @@ export function renderFootprint(fp: Footprint, environment: unknown): string[] {
         `  ${name.padEnd(width)}  ${formatCpu(cpu).padStart(10)}  ${formatMemory(memory).padStart(9)}${note}`;
     const perNode = fp.releases.reduce((s, r) => ({ cpu: s.cpu + r.perNode.cpu, memory: s.memory + r.perNode.memory }), { cpu: 0, memory: 0 });
     const lines = [
-        "Resource requests (DaemonSets counted for one node):",
+        "Resource requests (Helm releases, then the program's own Deployments with their sidecars; DaemonSets counted for one node):",
         ...fp.releases.map((r) => row(r.release, r.cpu, r.memory, r.cpu > 0 && r.perNode.cpu === r.cpu ? "  (per node)" : "")),
         row("total", fp.total.cpu, fp.total.memory),
         `  each further node adds ${formatCpu(perNode.cpu)}, ${formatMemory(perNode.memory)}`,

@@ -1,4 +1,4 @@
-import { Settings } from "../../settings";
+import { ClusterSettings, Settings } from "../../settings";
 import { AksCluster } from "./aks";
 import { Cluster } from "./contract";
 import { EksCluster } from "./eks";
@@ -26,5 +26,22 @@ export function createCluster(name: string, settings: Settings): Cluster {
                 protect: c.protect,
                 natPerZone: settings.environment === "prod",
             });
+    }
+}
+
+/**
+ * The kubeconfig context kubectl needs for this stack's cluster: kind names it `kind-<cluster>`, meshstack's
+ * EKS kubeconfig and AKS's user credentials name it after the cluster; an existing cluster's is the configured
+ * one (undefined: the kubeconfig's current context).
+ */
+export function kubeContext(c: ClusterSettings): string | undefined {
+    switch (c.kind) {
+        case "kind":
+            return `kind-${c.name}`;
+        case "existing":
+            return c.existing.context;
+        case "aks":
+        case "eks":
+            return c.name;
     }
 }

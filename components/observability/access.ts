@@ -34,11 +34,21 @@ export type Access =
     | { readonly mode: "gateway"; readonly urls: Record<UiName, string>; readonly hosts: Record<GatewayUi, string>; readonly tlsSecretName: string; readonly portForward: string[] }
     | { readonly mode: "port-forward"; readonly urls: Record<UiName, string>; readonly portForward: string[] };
 
-const localUrl = (n: UiName) => `http://localhost:${UIS[n].localPort}${UIS[n].path}`;
-const portForwardCommand = (n: UiName) =>
-    `kubectl -n ${OBSERVABILITY_NAMESPACE} port-forward svc/${UIS[n].service} ${UIS[n].localPort}:${UIS[n].port}`;
+/**
+ * Where this stack's port-forwards go: the kube context of its cluster (undefined: the kubeconfig's current one)
+ * and the offset added to every laptop port, so two stacks' port-forwards do not collide.
+ */
+export interface LocalAccess {
+    readonly context?: string;
+    readonly portOffset: number;
+}
 
-export function access(obs: ObservabilitySettings, cluster: Pick<Cluster, "loadBalancer" | "localIngress">): Access {
+export function access(obs: ObservabilitySettings, cluster: Pick<Cluster, "loadBalancer" | "localIngress">, local: LocalAccess = { portOffset: 0 }): Access {
+    const localPort = (n: UiName) => UIS[n].localPort + local.portOffset;
+    const localUrl = (n: UiName) => `http://localhost:${localPort(n)}${UIS[n].path}`;
+    const context = local.context ? ` --context ${local.context}` : "";
+    const portForwardCommand = (n: UiName) =>
+        `kubectl${context} -n ${OBSERVABILITY_NAMESPACE} port-forward svc/${UIS[n].service} ${localPort(n)}:${UIS[n].port}`;
     const ingress = obs.ingress;
     if (ingress !== undefined) {
         const port = cluster.loadBalancer ? "" : `:${cluster.localIngress?.httpsPort ?? INGRESS_NODE_PORTS.https}`;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Settings } from "../../settings";
 import { charts } from "../../versions";
-import { Cluster, INGRESS_NODE_PORTS } from "../cluster";
+import { Cluster, INGRESS_NODE_PORTS, kubeContext } from "../cluster";
 import { namespace, pinnedRelease } from "../helm";
 import { IstioMesh } from "../mesh/istio";
 import { OBSERVABILITY_NAMESPACE } from "../names";
@@ -47,7 +47,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const { settings, cluster, mesh } = args;
         const preset = settings.preset;
         const child = { parent: this, provider: cluster.provider };
-        const ui = access(settings.observability, cluster);
+        const ui = access(settings.observability, cluster, { context: kubeContext(settings.cluster), portOffset: settings.firstHour.localPortOffset });
 
         // Not injected: the backends stay outside the mesh, so no sidecars and no mTLS to their scrapers.
         const ns = namespace(`${name}-ns`, OBSERVABILITY_NAMESPACE, { "istio-injection": "disabled" }, child);

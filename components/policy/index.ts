@@ -38,6 +38,8 @@ function policyContext(settings: Settings, mesh: Pick<IstioMesh, "rootNamespace"
  */
 export class MeshPolicies extends pulumi.ComponentResource {
     readonly namespaces: string[];
+    /** The application namespaces' resources by name: what workloads in them wait for. */
+    readonly namespaceResources: ReadonlyMap<string, pulumi.Resource>;
     /** `<kind> <namespace>/<name>` of every object, in creation order. */
     readonly objects: string[];
 
@@ -50,9 +52,11 @@ export class MeshPolicies extends pulumi.ComponentResource {
 
         const waitFor = new Map<string, pulumi.Resource>([[mesh.ingress.namespace, mesh.ingress.release]]);
         if (mesh.egress) waitFor.set(mesh.egress.namespace, mesh.egress.release);
+        const namespaces = new Map<string, pulumi.Resource>();
         for (const ns of plan.namespaces) {
             // Injection and ambient labels are read by istiod's webhook and CNI, so the namespace waits for istiod too.
-            waitFor.set(ns.name, namespace(`${name}-ns-${ns.name}`, ns.name, { ...ns.labels }, { ...child, dependsOn: [mesh.istiod] }));
+            namespaces.set(ns.name, namespace(`${name}-ns-${ns.name}`, ns.name, { ...ns.labels }, { ...child, dependsOn: [mesh.istiod] }));
+            waitFor.set(ns.name, namespaces.get(ns.name)!);
         }
         for (const o of plan.objects) {
             const dependsOn = [mesh.istiod, ...(waitFor.has(o.metadata.namespace) ? [waitFor.get(o.metadata.namespace)!] : [])];
@@ -64,6 +68,7 @@ export class MeshPolicies extends pulumi.ComponentResource {
             }, { ...child, dependsOn });
         }
         this.namespaces = plan.namespaces.map((ns) => ns.name);
+        this.namespaceResources = namespaces;
         this.objects = plan.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
         this.registerOutputs({ namespaces: this.namespaces, objects: this.objects });
     }
