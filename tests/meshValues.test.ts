@@ -39,6 +39,7 @@ describe("Istio values", () => {
                 accessLogFormat: JSON.stringify(ACCESS_LOG_FORMAT),
                 outboundTrafficPolicy: { mode: "ALLOW_ANY" },
                 defaultConfig: { holdApplicationUntilProxyStarts: true },
+                defaultProviders: { metrics: ["prometheus"] },
             },
         });
     });
@@ -74,7 +75,7 @@ describe("Istio values", () => {
         assert.deepStrictEqual(v.meshConfig.extensionProviders, [
             { name: "otel-tracing", opentelemetry: { service: "otel-collector.observability.svc.cluster.local", port: 4317 } },
         ]);
-        assert.deepStrictEqual(v.meshConfig.defaultProviders, { tracing: ["otel-tracing"] });
+        assert.deepStrictEqual(v.meshConfig.defaultProviders, { metrics: ["prometheus"], tracing: ["otel-tracing"] });
     });
 
     it("ingress gateway without a load balancer: NodePort on the ports kind maps to the laptop", () => {

@@ -92,7 +92,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 assert.deepStrictEqual(mesh.extensionProviders, [
                     { name: "otel-tracing", opentelemetry: { service: `${s.collector.name}.${NS}.svc.cluster.local`, port: s.collector.otlp } },
                 ]);
-                assert.deepStrictEqual(mesh.defaultProviders, { tracing: ["otel-tracing"] });
+                assert.deepStrictEqual(mesh.defaultProviders, { metrics: ["prometheus"], tracing: ["otel-tracing"] });
                 assert.strictEqual(s.collector.otlp, 4317);
             });
 

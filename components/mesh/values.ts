@@ -65,6 +65,9 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
     trace_id: "%TRACE_ID%",
 };
 
+/** Istio's built-in Prometheus metrics provider (istio_requests_total and the other standard metrics). */
+export const PROMETHEUS_METRICS_PROVIDER = "prometheus";
+
 export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: TracingProvider): Record<string, unknown> {
     const s = scaling(mesh.istiodReplicas, mesh.istiodMaxReplicas);
     const meshConfig: Record<string, unknown> = {
@@ -74,11 +77,16 @@ export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: Traci
         outboundTrafficPolicy: { mode: mesh.outboundTrafficPolicy },
         // Applications start only once their sidecar can carry traffic.
         defaultConfig: { holdApplicationUntilProxyStarts: true },
+        // Always explicit: the chart adds its default `metrics: [prometheus]` only while defaultProviders is unset,
+        // so a tracing default alone would switch off every proxy's istio_requests_total.
+        defaultProviders: {
+            metrics: [PROMETHEUS_METRICS_PROVIDER],
+            ...(tracing ? { tracing: [tracing.name] } : {}),
+        },
     };
     if (tracing) {
         meshConfig.enableTracing = true;
         meshConfig.extensionProviders = [{ name: tracing.name, opentelemetry: { service: tracing.service, port: tracing.port } }];
-        meshConfig.defaultProviders = { tracing: [tracing.name] };
     }
     return {
         ...(mesh.mode === "ambient" ? { profile: "ambient" } : {}),
