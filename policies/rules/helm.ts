@@ -21,6 +21,8 @@ export interface HelmRelease {
     readonly unreadable: string[];
     /** The release name, or the Pulumi resource name when none is set. */
     readonly name: string | Unknown;
+    /** The namespace Helm installs into (Pulumi's default is "default"). */
+    readonly namespace: string | Unknown;
 }
 
 export async function helmRelease(type: string, props: unknown, urn: string, resourceName: string): Promise<HelmRelease | undefined> {
@@ -42,6 +44,7 @@ export async function helmRelease(type: string, props: unknown, urn: string, res
         valuesUnknown: isUnknown(values) || files.unknown,
         unreadable: files.unreadable,
         name: releaseName ?? resourceName,
+        namespace: str(at(p, "namespace")) ?? "default",
     };
 }
 
@@ -76,7 +79,7 @@ async function valueFiles(raw: unknown): Promise<{ values: Record<string, unknow
             out.unknown = true;
         } else if (typeof text === "string") {
             try {
-                const parsed: unknown = parse(text);
+                const parsed: unknown = parseHelmYaml(text);
                 if (isObject(parsed) || parsed === null) out.values.push(parsed ?? {});
                 else out.unreadable.push(`${where} (not a YAML map)`);
             } catch (e) {
@@ -91,6 +94,14 @@ async function valueFiles(raw: unknown): Promise<{ values: Record<string, unknow
         }
     }
     return out;
+}
+
+/**
+ * YAML as Helm reads values files (sigs.k8s.io/yaml over go-yaml v2, a YAML 1.1 parser): merge keys
+ * (`<<: *anchor`) apply, and y/yes/on and n/no/off are booleans.
+ */
+export function parseHelmYaml(text: string): unknown {
+    return parse(text, { version: "1.1" });
 }
 
 /** Helm's merge: maps merge key by key, anything else in `over` replaces what is in `base`. */
