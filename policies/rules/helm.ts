@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { shown } from "./istio";
-import { at, isObject, isUnknown, plain, str, Unknown, UNKNOWN } from "./values";
+import { at, isObject, isUnknown, plain, redactUrl, str, Unknown, UNKNOWN } from "./values";
 
 /** Helm releases as the policies see them: chart, version, repository and the values Helm would install. */
 
@@ -9,6 +9,7 @@ export const HELM_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "kubernetes:
 export interface HelmRelease {
     readonly type: string;
     readonly urn: string;
+    /** Chart and repo carry no URL credentials (redacted): rules quote them in messages. */
     /** The chart's own name: "istiod" for "istiod", "istio/istiod", "oci://…/istiod" or "./charts/istiod-1.30.5.tgz". */
     readonly chartName: string | Unknown;
     readonly chart: string | Unknown;
@@ -28,7 +29,9 @@ export interface HelmRelease {
 export async function helmRelease(type: string, props: unknown, urn: string, resourceName: string): Promise<HelmRelease | undefined> {
     if (!HELM_TYPES.has(type)) return undefined;
     const p = plain(props);
-    const chart = str(at(p, "chart")) ?? "";
+    const rawChart = str(at(p, "chart")) ?? "";
+    const chart = rawChart === UNKNOWN ? UNKNOWN : redactUrl(rawChart);
+    const repo = str(at(p, "repositoryOpts", "repo"));
     const values = at(p, "values");
     const files = await valueFiles(at(p, "valueYamlFiles"));
     const releaseName = str(at(p, "name"));
@@ -39,7 +42,7 @@ export async function helmRelease(type: string, props: unknown, urn: string, res
         chart,
         chartName: chart === UNKNOWN ? UNKNOWN : chartName(chart),
         version: str(at(p, "version")),
-        repo: str(at(p, "repositoryOpts", "repo")),
+        repo: typeof repo === "string" ? redactUrl(repo) : repo,
         values: merged,
         valuesUnknown: isUnknown(values) || files.unknown,
         unreadable: files.unreadable,

@@ -81,3 +81,8 @@ export function walk(root: unknown, visit: (key: string, value: unknown, path: s
         walk(value, visit, p);
     }
 }
+
+/** A URL's user and password (`https://user:TOKEN@host`) replaced by `***`: never in a message. */
+export function redactUrl(text: string): string {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, "$1***@");
+}
