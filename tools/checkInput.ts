@@ -83,7 +83,10 @@ export function checkDepth(json: unknown, source: string): void {
         if (depth > MAX_DEPTH) {
             throw new CheckInputError(`${source} is nested more than ${MAX_DEPTH} levels deep; no Pulumi state or preview is, so it is not one the check can read`);
         }
-        for (const child of Object.values(node as object)) stack.push([child, depth + 1]);
+        for (const k in node) {
+            const child = (node as Record<string, unknown>)[k];
+            if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+        }
     }
 }
 
@@ -186,10 +189,17 @@ function remember(value: unknown, counter: Counter): unknown {
     return value;
 }
 
-/** Replaces secret wrappers by their value (plaintext is JSON-encoded); ciphertext becomes unknown. */
+/** Replaces secret wrappers by their value (plaintext is JSON-encoded); ciphertext becomes unknown. Copy on write. */
 export function unwrap(value: unknown, counter: Counter): unknown {
-    if (Array.isArray(value)) return value.map((v) => unwrap(v, counter));
     if (value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) {
+        let out: unknown[] | undefined;
+        value.forEach((v, n) => {
+            const w = unwrap(v, counter);
+            if (w !== v) (out ??= value.slice())[n] = w;
+        });
+        return out ?? value;
+    }
     const o = value as Record<string, unknown>;
     if (o[SIG_KEY] === SECRET_SIG) {
         if ("value" in o) return remember(unwrap(o.value, counter), counter);
@@ -203,7 +213,12 @@ export function unwrap(value: unknown, counter: Counter): unknown {
         counter.encrypted++;
         return UNKNOWN_SENTINEL;
     }
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(o)) out[k] = unwrap(v, counter);
-    return out;
+    let out: Record<string, unknown> | undefined;
+    for (const k in o) {
+        const v = o[k];
+        if (v === null || typeof v !== "object") continue;
+        const w = unwrap(v, counter);
+        if (w !== v) (out ??= { ...o })[k] = w;
+    }
+    return out ?? o;
 }
