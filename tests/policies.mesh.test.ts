@@ -1,6 +1,7 @@
 import * as assert from "assert";
-import { parseCheckInput } from "../tools/checkInput";
-import { CheckResource } from "../tools/checkInput";
+import { stackView } from "../policies/rules/stack";
+import { plain } from "../policies/rules/values";
+import { CheckResource, parseCheckInput } from "../tools/checkInput";
 import {
     chartV4, compliantMesh, configMap, istio, istiod, istioOperator, OTEL_PROVIDER, release, service, strictMesh, textAsset, withResources, without,
 } from "./fixtures/resources";
@@ -162,3 +163,26 @@ describe("policies: the effective mesh model", () => {
 function istiodValues(): Record<string, unknown> {
     return (istiod().inputs.values as Record<string, unknown>);
 }
+
+describe("the mesh model: revisions", () => {
+    const model = (resources: CheckResource[]) =>
+        stackView(resources.map((r) => ({ type: r.type, props: plain(r.outputs), urn: r.urn, name: r.name }))).mesh();
+    const rev = (name: string, revision: string, extra: Record<string, unknown> = {}) =>
+        release(name, "istiod", { revision, ...extra, meshConfig: { rootNamespace: `root-${revision || "default"}` } });
+
+    it("resolves each revision's mesh config and the default revision like Istio", async () => {
+        const two = await model([rev("istiod", ""), rev("istiod-1-31-1", "1-31-1")]);
+        assert.deepStrictEqual(two.revisions.map((r) => [r.revision, r.rootNamespace, r.source.label]),
+            [["", "root-default", "Helm release istiod (chart istiod)"], ["1-31-1", "root-1-31-1", "Helm release istiod-1-31-1 (chart istiod)"]]);
+        assert.strictEqual(two.defaultRevision?.revision, "", "without defaultRevision or tags, the unrevisioned control plane");
+        const tagged = await model([rev("istiod-1-30-3", "1-30-3"), rev("istiod-1-31-1", "1-31-1", { revisionTags: ["default"] })]);
+        assert.strictEqual(tagged.defaultRevision?.revision, "1-31-1", "the revision tagged default");
+        const base = release("istio-base", "base", { defaultRevision: "1-30-3" });
+        const declared = await model([base, rev("istiod-1-30-3", "1-30-3"), rev("istiod-1-31-1", "1-31-1", { revisionTags: ["default"] })]);
+        assert.strictEqual(declared.defaultRevision?.revision, "1-30-3", "the base chart's defaultRevision");
+        const cm = await model([rev("istiod-1-31-1", "1-31-1"), configMap("istio-1-31-1", "istio-system", { mesh: "rootNamespace: moved\n" }, true)]);
+        assert.deepStrictEqual(cm.revisions.map((r) => [r.revision, r.rootNamespace, r.replaced.map((s) => s.label)]),
+            [["1-31-1", "moved", ["Helm release istiod-1-31-1 (chart istiod)"]]]);
+        assert.deepStrictEqual([...cm.revisions[0].extensionProviders.keys()], ["prometheus", "stackdriver", "envoy"], "istiod's built-in providers");
+    });
+});
