@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { chartMesh } from "../policies/rules/mesh";
 import { stackView } from "../policies/rules/stack";
 import { plain } from "../policies/rules/values";
 import { CheckResource, parseCheckInput } from "../tools/checkInput";
@@ -118,6 +119,17 @@ describe("policies: the effective mesh model", () => {
         });
     });
 
+    it("istiod-sampling-bounds reads the sampling of the source istiod reads, and says which it replaced", async () => {
+        const patch = (sampling: number) => configMap("istio", "istio-system", { mesh: `defaultConfig:\n  tracing:\n    sampling: ${sampling}\n` }, true);
+        const found = await messages("istiod-sampling-bounds", exported(withResources(istiod({ defaultConfig: { tracing: { sampling: 5 } } }), patch(100))));
+        assert.deepStrictEqual(found.map((m) => m.split(", outside")[0]), [
+            "istio-system-istio: ConfigMapPatch istio-system/istio, which istiod reads instead of the mesh config of Helm release istiod (chart istiod), "
+            + "sets data.mesh defaultConfig.tracing.sampling to 100 %",
+        ]);
+        assert.deepStrictEqual(await messages("istiod-sampling-bounds", exported(withResources(istiod({ defaultConfig: { tracing: { sampling: 100 } } }), patch(5)))), [],
+            "the Helm value istiod no longer reads is not the mesh's sampling");
+    });
+
     describe("values files read as Helm reads them", () => {
         it("applies merge keys and YAML 1.1 booleans: sampling 100 through a merge key is seen", async () => {
             const file = (sampling: number) => textAsset(`tracing: &tracing\n  sampling: ${sampling}\nmeshConfig:\n  defaultConfig:\n    tracing:\n      <<: *tracing\n`);
@@ -184,5 +196,24 @@ describe("the mesh model: revisions", () => {
         assert.deepStrictEqual(cm.revisions.map((r) => [r.revision, r.rootNamespace, r.replaced.map((s) => s.label)]),
             [["1-31-1", "moved", ["Helm release istiod-1-31-1 (chart istiod)"]]]);
         assert.deepStrictEqual([...cm.revisions[0].extensionProviders.keys()], ["prometheus", "stackdriver", "envoy"], "istiod's built-in providers");
+    });
+});
+
+describe("the mesh model: the istiod chart's mesh template", () => {
+    // Each case was read off `helm template` of istio/istio 1.30.3 manifests/charts/istio-control/istio-discovery
+    // (templates/configmap.yaml, Helm 4.1.4); CI has no chart sources, so the rendered facts are pinned here.
+    const picked = (values: Record<string, unknown>) => {
+        const m = chartMesh(values) as Record<string, unknown>;
+        return { rootNamespace: m.rootNamespace, defaultProviders: m.defaultProviders };
+    };
+
+    it("adds metrics: [prometheus] only while defaultProviders is unset or empty and the telemetry switches are on", () => {
+        assert.deepStrictEqual(picked({}), { rootNamespace: "istio-system", defaultProviders: { metrics: ["prometheus"] } });
+        assert.deepStrictEqual(picked({ meshConfig: { defaultProviders: {} } }), { rootNamespace: "istio-system", defaultProviders: { metrics: ["prometheus"] } });
+        assert.deepStrictEqual(picked({ meshConfig: { defaultProviders: { tracing: ["otel-tracing"] } } }), { rootNamespace: "istio-system", defaultProviders: { tracing: ["otel-tracing"] } });
+        assert.deepStrictEqual(picked({ telemetry: { v2: { prometheus: { enabled: false } } } }), { rootNamespace: "istio-system", defaultProviders: undefined });
+        assert.deepStrictEqual(picked({ meshConfig: { defaultProviders: { metrics: ["prometheus"], tracing: ["otel-tracing"] } } }),
+            { rootNamespace: "istio-system", defaultProviders: { metrics: ["prometheus"], tracing: ["otel-tracing"] } });
+        assert.deepStrictEqual(picked({ revision: "1-31-1", meshConfig: { rootNamespace: "istio-config" } }), { rootNamespace: "istio-config", defaultProviders: { metrics: ["prometheus"] } });
     });
 });

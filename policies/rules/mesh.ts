@@ -207,6 +207,13 @@ function resolve(revision: string, candidates: Candidate[]): RevisionMesh {
     };
 }
 
+/** The revision's source for messages, saying which lower-precedence sources istiod does not read. */
+export function sourceLabel(r: RevisionMesh): string {
+    const where = r.revision === "" ? r.source.label : `${r.source.label} (${revisionLabel(r.revision)})`;
+    return r.replaced.length === 0 ? where
+        : `${where}, which istiod reads instead of the mesh config of ${r.replaced.map((s) => s.label).join(", ")},`;
+}
+
 export function revisionLabel(revision: string): string {
     return revision === "" ? "the default control plane (no revision)" : `control plane revision ${revision}`;
 }

@@ -1,7 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { configOf, rootNamespaceProp, schema } from "./config";
 import { DEFAULT_ROOT_NAMESPACE, IstioObject, label, meshWideOf } from "./istio";
-import { defaultProviders, PROMETHEUS_SWITCHES, revisionLabel, RevisionMesh } from "./mesh";
+import { defaultProviders, PROMETHEUS_SWITCHES, RevisionMesh, sourceLabel } from "./mesh";
 import { meshScope } from "./stack";
 import { at, list, str, UNKNOWN } from "./values";
 
@@ -69,15 +69,14 @@ export const meshMetrics: StackValidationPolicy = {
             const defaults = defaultProviders(r, "metrics");
             if (defaults === UNKNOWN) continue;
             const names = named.length > 0 ? named : defaults ?? [];
-            const where = r.revision === "" ? r.source.label : `${r.source.label} (${revisionLabel(r.revision)})`;
-            const replaced = r.replaced.length > 0 ? `, which istiod reads instead of the mesh config of ${r.replaced.map((s) => s.label).join(", ")},` : "";
+            const where = sourceLabel(r);
             if (names.length === 0) {
-                report(`${where}${replaced} ${whyNoDefault(r)}, and no mesh-wide Telemetry in ${r.rootNamespace} names a metrics provider: ${NO_METRICS}. ${FIX}`, r.source.urn);
+                report(`${where} ${whyNoDefault(r)}, and no mesh-wide Telemetry in ${r.rootNamespace} names a metrics provider: ${NO_METRICS}. ${FIX}`, r.source.urn);
                 continue;
             }
             if (!names.some((n) => r.extensionProviders.get(n) === "prometheus")) {
                 const kinds = names.map((n) => `"${n}" (${r.extensionProviders.get(n) ?? "not defined"})`).join(", ");
-                report(`${where}${replaced} sends Istio's metrics only to ${kinds}, none of them a prometheus provider: `
+                report(`${where} sends Istio's metrics only to ${kinds}, none of them a prometheus provider: `
                     + `an extensionProviders entry named like the built-in replaces it, and a name that is not defined gets nothing; ${NO_METRICS}. `
                     + "Fix: keep the built-in prometheus provider (no extensionProviders entry named \"prometheus\" of another type) and list it in defaultProviders.metrics.",
                 r.source.urn);

@@ -3,7 +3,7 @@ import { configOf, percentProp, PROD_SAMPLING, rootNamespaceProp, schema } from 
 import { DEFAULT_ROOT_NAMESPACE, IstioObject, isMeshWide, label, meshWideOf, meshWidePatch } from "./istio";
 import { onePerNamespace } from "./mtls";
 import { meshScope, rootLabel, stackView } from "./stack";
-import { defaultProviders, MeshModel, RevisionMesh } from "./mesh";
+import { defaultProviders, MeshModel, RevisionMesh, sourceLabel } from "./mesh";
 import { at, list, num, str, UNKNOWN } from "./values";
 
 /** The extension provider istiod defines for traces; mirrors components/names.ts TRACING_PROVIDER_NAME. */
@@ -203,7 +203,7 @@ export const tracingProviderDefined: StackValidationPolicy = {
         for (const r of scope.mesh.revisions) {
             const names = defaultProviders(r, "tracing");
             for (const name of names === UNKNOWN ? [] : (names ?? []).filter((n) => !defined.has(n))) {
-                report(`${r.source.label} sets meshConfig.defaultProviders.tracing to "${name}", which is not in ${where}: `
+                report(`${sourceLabel(r)} sets meshConfig.defaultProviders.tracing to "${name}", which is not in ${where}: `
                     + `Telemetries that name no provider silently export no traces. ${fix(name)}`, r.source.urn);
             }
         }
@@ -258,10 +258,10 @@ export const istiodSampling: StackValidationPolicy = {
                 const percent = num(raw);
                 if (percent === UNKNOWN) continue;
                 if (percent === undefined) {
-                    report(`${r.source.label} sets ${key} to ${JSON.stringify(raw)}, not a number: istiod falls back to its default sampling. `
+                    report(`${sourceLabel(r)} sets ${key} to ${JSON.stringify(raw)}, not a number: istiod falls back to its default sampling. `
                         + `Fix: set a percentage between ${minPercent} and ${maxPercent}.`, r.source.urn);
                 } else if (percent < minPercent || percent > maxPercent) {
-                    report(`${r.source.label} sets ${key} to ${percent} %, outside the allowed ${range(minPercent, maxPercent)}: `
+                    report(`${sourceLabel(r)} sets ${key} to ${percent} %, outside the allowed ${range(minPercent, maxPercent)}: `
                         + `it applies wherever no Telemetry sets randomSamplingPercentage, and ${percent > maxPercent ? COST : "too few traces are kept to debug a request"}. `
                         + `Fix: set it between ${minPercent} and ${maxPercent}.`, r.source.urn);
                 }
