@@ -9,9 +9,9 @@ export const HELM_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "kubernetes:
 export interface HelmRelease {
     readonly type: string;
     readonly urn: string;
-    /** Chart and repo carry no URL credentials (redacted): rules quote them in messages. */
     /** The chart's own name: "istiod" for "istiod", "istio/istiod", "oci://…/istiod" or "./charts/istiod-1.30.5.tgz". */
     readonly chartName: string | Unknown;
+    /** Chart and repo carry no URL credentials (redacted): rules quote them in messages. */
     readonly chart: string | Unknown;
     readonly version: string | Unknown | undefined;
     readonly repo: string | Unknown | undefined;
@@ -22,8 +22,6 @@ export interface HelmRelease {
     readonly unreadable: string[];
     /** The release name, or the Pulumi resource name when none is set. */
     readonly name: string | Unknown;
-    /** The namespace Helm installs into (Pulumi's default is "default"). */
-    readonly namespace: string | Unknown;
 }
 
 export async function helmRelease(type: string, props: unknown, urn: string, resourceName: string): Promise<HelmRelease | undefined> {
@@ -47,7 +45,6 @@ export async function helmRelease(type: string, props: unknown, urn: string, res
         valuesUnknown: isUnknown(values) || files.unknown,
         unreadable: files.unreadable,
         name: releaseName ?? resourceName,
-        namespace: str(at(p, "namespace")) ?? "default",
     };
 }
 

@@ -1,5 +1,4 @@
-import { parse } from "yaml";
-import { HelmRelease, isIstiod, mergeValues, releaseLabel } from "./helm";
+import { HelmRelease, isIstiod, mergeValues, parseHelmYaml, releaseLabel } from "./helm";
 import { DEFAULT_ROOT_NAMESPACE, shown } from "./istio";
 import { at, isObject, isUnknown, list, plain, str, Unknown, UNKNOWN } from "./values";
 
@@ -179,7 +178,8 @@ function fromConfigMap(r: Resource): Candidate | undefined {
     let given: Record<string, unknown> | Unknown = UNKNOWN;
     if (typeof mesh === "string") {
         try {
-            const parsed: unknown = parse(mesh);
+            // istiod reads it through sigs.k8s.io/yaml, the YAML 1.1 parser Helm uses for values.
+            const parsed: unknown = parseHelmYaml(mesh);
             given = isObject(parsed) ? parsed : parsed === null ? {} : UNKNOWN;
         } catch {
             given = UNKNOWN;
@@ -214,7 +214,7 @@ export function sourceLabel(r: RevisionMesh): string {
         : `${where}, which istiod reads instead of the mesh config of ${r.replaced.map((s) => s.label).join(", ")},`;
 }
 
-export function revisionLabel(revision: string): string {
+function revisionLabel(revision: string): string {
     return revision === "" ? "the default control plane (no revision)" : `control plane revision ${revision}`;
 }
 
