@@ -1,3 +1,4 @@
+import { PROD_BOUNDS } from "../policies/rules/bounds";
 import { keyName, shown } from "./errors";
 import { Env, KeySpec } from "./keys";
 import { HOSTNAME, objectList } from "./structured";
@@ -6,8 +7,13 @@ import { Values } from "./values";
 export const MTLS_MODES = ["STRICT", "PERMISSIVE"] as const;
 export type MeshMtlsMode = (typeof MTLS_MODES)[number];
 
-/** Sampling the prod mesh-wide Telemetry must stay within: traces for debugging without tracing every request. */
-export const PROD_SAMPLING = { min: 1, max: 10 } as const;
+/** Sampling the prod mesh-wide Telemetry must stay within: the policy pack's production bounds, so both enforce one range. */
+export const PROD_SAMPLING = { min: PROD_BOUNDS.sampling.minPercent, max: PROD_BOUNDS.sampling.maxPercent } as const;
+
+/** The mTLS modes prod accepts, mesh-wide and in exceptions: the policy pack's production bounds. */
+export function prodAcceptsMtls(mode: string): boolean {
+    return PROD_BOUNDS.mtlsModes.includes(mode);
+}
 
 /** A JWT issuer services can require (RequestAuthentication jwtRules). */
 export interface JwtIssuer {
@@ -47,7 +53,7 @@ export const meshPolicyKeys: readonly KeySpec[] = [
 
 export function buildMeshPolicy(v: Values, env: Env): MeshPolicySettings {
     const mtlsMode = v.must<MeshMtlsMode>("mesh.mtlsMode");
-    if (env === "prod" && mtlsMode !== "STRICT") {
+    if (env === "prod" && !prodAcceptsMtls(mtlsMode)) {
         v.problems.push(`${keyName("mesh.mtlsMode")} ${shown(mtlsMode)} is not allowed in prod; prod requires STRICT mesh-wide and accepts no PERMISSIVE or DISABLE exception; use STRICT (a PERMISSIVE migration belongs in dev or staging)`);
     }
     const outbound = v.must<string>("mesh.outboundTrafficPolicy");

@@ -7,7 +7,7 @@ import { EGRESS_NAMESPACE, INGRESS_NAMESPACE, ISTIO_NAMESPACE, OBSERVABILITY_NAM
 import { keyName, shown } from "./errors";
 import { Env } from "./keys";
 import { MeshSettings } from "./mesh";
-import { checkProdSampling, ingressCovers, MeshPolicySettings } from "./meshPolicy";
+import { checkProdSampling, ingressCovers, MeshPolicySettings, prodAcceptsMtls } from "./meshPolicy";
 import { AppSettings, ExceptionMtlsMode, ServiceSpec } from "./services";
 
 /** `<trust domain>/ns/<namespace>/sa/<service account>`, as Istio writes mTLS peer identities. */
@@ -160,7 +160,7 @@ function checkService(svc: ServiceSpec, ctx: CheckContext, at: (path: string, me
  * Ambient mode has no DISABLE: ztunnel always carries mTLS.
  */
 function checkExceptionMode(mode: ExceptionMtlsMode, path: string, ctx: CheckContext, at: (path: string, message: string) => void): void {
-    if (ctx.env === "prod" && mode !== "STRICT") {
+    if (ctx.env === "prod" && !prodAcceptsMtls(mode)) {
         at(path, `${shown(mode)} is not allowed in prod; prod requires STRICT mTLS for every namespace and workload (its policy pack rejects PERMISSIVE and DISABLE exceptions); use STRICT or remove the exception`);
     } else if (ctx.mesh.mode === "ambient" && mode === "DISABLE") {
         at(path, `"DISABLE" is not supported in ambient mode; use PERMISSIVE`);

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { measure, namespaceOf, renderTable, serviceSettings } from "../tools/bench";
+import { measure, measureScale, namespaceOf, renderTable, scaleExport, scaleLine, serviceSettings } from "../tools/bench";
 
 describe("check: benchmark", () => {
     it("generates services ten to a namespace in the real settings schema", () => {
@@ -23,6 +23,20 @@ describe("check: benchmark", () => {
         // AuthorizationPolicy, and per namespace a Namespace and a Sidecar.
         const base = (await measure(10)).resources;
         assert.strictEqual(row.resources - base, 10 * 3 + 1 * 2);
+    });
+
+    it("scales an export by copying its application namespaces, and times check --file on it in a child process", async () => {
+        const { exported } = await measure(10);
+        const scaled = scaleExport(exported, exported.length + 25);
+        assert.strictEqual(scaled.length, exported.length + 25);
+        assert.strictEqual(new Set(scaled.map((r) => r.urn)).size, scaled.length, "every copy has its own URN");
+        assert.ok(scaled.slice(exported.length).every((r) => r.urn.includes("c1-team-000")), "copies live in renamed namespaces");
+        const row = measureScale(scaled);
+        assert.deepStrictEqual([row.resources, row.exitCode], [scaled.length, 0]);
+        assert.ok(row.cpuMs > 0 && row.maxRssMb > 0, JSON.stringify(row));
+        assert.strictEqual(scaleLine({ resources: 30000, wallMs: 4200, cpuMs: 3900, maxRssMb: 410.4, exitCode: 0 }),
+            "check --file, 30000 resources: 4.2 s wall, 3.9 s CPU, 410 MB peak, exit 0 (goal < 5 s and < 500 MB: met)");
+        assert.ok(scaleLine({ resources: 30000, wallMs: 4200, cpuMs: 3900, maxRssMb: 564, exitCode: 0 }).endsWith("NOT met)"));
     });
 
     it("prints the table with ms per resource and the t(1000)/t(100) ratio", () => {

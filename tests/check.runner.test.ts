@@ -118,19 +118,20 @@ describe("check: the policy runner", () => {
 
     it("unwraps secrets: mock and plaintext values are read, ciphertext becomes unknown", () => {
         const sig = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
-        const counter = { encrypted: 0 };
+        const counter = { encrypted: 0, secrets: new Set<string>() };
         assert.deepStrictEqual(unwrap({
             a: { ...sig, value: { mode: "STRICT" } },
             b: [{ ...sig, plaintext: "{\"traceSampling\":100}" }],
             c: { ...sig, ciphertext: "v1:abc" },
         }, counter), { a: { mode: "STRICT" }, b: [{ traceSampling: 100 }], c: UNKNOWN_SENTINEL });
         assert.strictEqual(counter.encrypted, 1);
+        assert.deepStrictEqual([...counter.secrets].sort(), ["100", "STRICT"], "every plaintext secret value is remembered for redaction");
     });
 
     it("a secret istiod values block is checked once decrypted", async () => {
         const sig = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
         const secretValues = istiod({}, { traceSampling: 50 });
-        const wrapped = { ...secretValues, inputs: unwrap({ ...secretValues.inputs, values: { ...sig, plaintext: JSON.stringify(secretValues.inputs.values) } }, { encrypted: 0 }) as Record<string, unknown> };
+        const wrapped = { ...secretValues, inputs: unwrap({ ...secretValues.inputs, values: { ...sig, plaintext: JSON.stringify(secretValues.inputs.values) } }, { encrypted: 0, secrets: new Set() }) as Record<string, unknown> };
         const lines = await report(withResources(wrapped));
         assert.deepStrictEqual(lines.map((l) => l.split(":")[0]), ["mandatory istiod-sampling-bounds istiod"]);
     });

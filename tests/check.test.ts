@@ -90,7 +90,7 @@ describe("check: command", () => {
             "policy pack config: none, so the pack's production defaults apply",
             "note: 5 secret values are encrypted and were treated as unknown; export with --show-secrets to check them",
         ]);
-        assert.match(pass.stdout, /\n0 mandatory, 0 advisory violations; 16 policies over 18 resources in \d+\.\d s: PASS\n$/);
+        assert.match(pass.stdout, /\n0 mandatory, 0 advisory violations; 17 policies over 18 resources in \d+\.\d s: PASS\n$/);
 
         const fail = cli("--file", fixture("prod-preview.json"), "--json");
         assert.strictEqual(fail.code, 1, fail.stderr);
@@ -107,6 +107,69 @@ describe("check: command", () => {
         assert.deepStrictEqual([missing.code, missing.stdout, missing.stderr], [2, "", "meshstack check: cannot read tests/fixtures/nope.json: ENOENT\n"]);
         const noStack = cli("--stack", "qa");
         assert.deepStrictEqual([noStack.code, noStack.stderr], [2, `meshstack check: stack qa cannot be evaluated: no stack file Pulumi.qa.yaml; stacks here: ${listStacks().join(", ")}\n`]);
+    });
+
+    describe("hostile and partial inputs: exit 2 with what is wrong, never a verdict or a stack trace", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "check-hostile-"));
+        const write = (name: string, content: string | Buffer) => {
+            const file = path.join(dir, name);
+            fs.writeFileSync(file, content);
+            return file;
+        };
+        const refused = (file: string) => {
+            const r = cli("--file", file);
+            return [r.code, r.stdout, r.stderr.replace(`${file}`, "<file>")];
+        };
+        const exportText = fs.readFileSync(fixture("prod-export.json"), "utf8");
+
+        it("an export with no resources, a preview with no steps", () => {
+            const nothing = (format: string) => [2, "", `meshstack check: <file> holds no resources (${format}): there is nothing to check, and no policy verdict would mean anything. `
+                + "Check the export of a deployed stack, or a preview of a program that declares resources\n"];
+            assert.deepStrictEqual(refused(write("empty.json", JSON.stringify({ version: 3, deployment: { manifest: {}, resources: [] } }))), nothing("stack export v3"));
+            assert.deepStrictEqual(refused(write("nosteps.json", JSON.stringify({ steps: [], changeSummary: {} }))), nothing("a preview with no steps that create or keep any"));
+        });
+
+        it("UTF-16 is refused with its encoding named; a UTF-8 byte order mark is read", () => {
+            const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(exportText, "utf16le")]);
+            assert.deepStrictEqual(refused(write("utf16.json", le)), [2, "", "meshstack check: <file> is encoded as UTF-16 little-endian (it starts with a UTF-16 byte order mark); "
+                + "save it as UTF-8 (PowerShell's `>` writes UTF-16: use `pulumi stack export --file <file>` or `pulumi preview --json | Out-File -Encoding utf8 <file>`)\n"]);
+            assert.strictEqual(refused(write("utf16-nobom.json", Buffer.from(exportText, "utf16le")))[2],
+                "meshstack check: <file> looks UTF-16 encoded without a byte order mark (NUL bytes between characters); save it as UTF-8 (PowerShell's `>` writes UTF-16: "
+                + "use `pulumi stack export --file <file>` or `pulumi preview --json | Out-File -Encoding utf8 <file>`)\n");
+            const bom = cli("--file", write("bom.json", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(exportText)])));
+            assert.strictEqual(bom.code, 0, bom.stderr);
+        });
+
+        it("input nested 3000 levels deep", () => {
+            const deep = `{"version": 3, "deployment": {"resources": [{"urn": "u", "type": "t", "inputs": ${"[".repeat(3000)}${"]".repeat(3000)}}]}}`;
+            assert.deepStrictEqual(refused(write("deep.json", deep)), [2, "",
+                "meshstack check: <file> is nested more than 200 levels deep; no Pulumi state or preview is, so it is not one the check can read\n"]);
+        });
+
+        it("a preview without unchanged resources (no --show-sames)", () => {
+            const preview = JSON.parse(fs.readFileSync(fixture("prod-preview.json"), "utf8"));
+            const changed = { ...preview, steps: preview.steps.filter((s: any) => s.op !== "same") };
+            const [code, stdout, stderr] = refused(write("changed-only.json", JSON.stringify(changed)));
+            assert.deepStrictEqual([code, stdout], [2, ""]);
+            assert.match(stderr as string, /^meshstack check: <file> is a preview without its unchanged resources \(its steps refer to \d+ parents, providers or dependencies that no step carries\): /);
+            assert.ok((stderr as string).endsWith("Run `pulumi preview --json --show-sames` and check that file\n"), stderr as string);
+        });
+
+        it("never prints URL credentials or a secret's value, in text or JSON", () => {
+            const doc = JSON.parse(exportText);
+            const kps = doc.deployment.resources.find((r: any) => r.inputs?.chart === "kube-prometheus-stack");
+            const sig = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
+            kps.inputs.repositoryOpts = { repo: "http://ci-bot:ghp_TOKEN123@charts.example.com" };
+            kps.inputs.version = { ...sig, plaintext: JSON.stringify("88.x-internal-build") };
+            const file = write("secrets.json", JSON.stringify(doc));
+            for (const json of [false, true]) {
+                const r = cli("--file", file, ...(json ? ["--json"] : []));
+                assert.strictEqual(r.code, 1, r.stderr);
+                assert.ok(!r.stdout.includes("ghp_TOKEN123") && !r.stdout.includes("ci-bot") && !r.stdout.includes("88.x-internal-build"), r.stdout);
+                assert.ok(r.stdout.includes("comes from repository http://***@charts.example.com, not an https repository"), r.stdout);
+                assert.ok(r.stdout.includes("has chart version \\\"[secret]\\\"") || r.stdout.includes("has chart version \"[secret]\""), r.stdout);
+            }
+        });
     });
 
     it("the project's own stacks pass with zero mandatory violations under their policy config", async () => {
@@ -159,7 +222,7 @@ describe("check: command", () => {
         ]);
         const text = renderText("stack prod", { ...input, resources: variant }, { config: prodConfig, description: "policies/config/prod.json" }, result, 1.2);
         assert.ok(text.split("\n")[3].startsWith("mandatory mesh-wide-mtls-strict     urn:pulumi:prod::meshstack::meshstack:policy:MeshPolicies$kubernetes:security.istio.io/v1:PeerAuthentication::policies-istio-system-default  PeerAuthentication"), text);
-        assert.ok(text.endsWith(`2 mandatory, 0 advisory violations; 16 policies over ${variant.length} resources in 1.2 s: FAIL`), text);
+        assert.ok(text.endsWith(`2 mandatory, 0 advisory violations; 17 policies over ${variant.length} resources in 1.2 s: FAIL`), text);
     });
 
     it("dev settings promoted to prod are caught: the dev stack fails the prod policy config", async () => {

@@ -5,7 +5,7 @@ import { allPolicies } from "../policies/rules";
 import { CheckResource, UNKNOWN_SENTINEL } from "../tools/checkInput";
 import { runPolicies } from "../tools/policyRunner";
 import { REPO_ROOT } from "../tools/stackConfig";
-import { istio, meshTelemetry, strictMesh, without } from "./fixtures/resources";
+import { deployment, istio, meshTelemetry, strictMesh, without } from "./fixtures/resources";
 
 /**
  * The pack as the Pulumi CLI runs it: policies/index.ts in its own process, serving CrossGuard's
@@ -86,7 +86,7 @@ describe("policies: the pack served over gRPC, as the CLI runs it", function () 
         const served = diagnostics(await call(client, "analyzeStack", request), descriptions);
         const offline = (await runPolicies(resources)).violations.filter((v) => allPolicies.find((p) => p.name === v.policy && "validateStack" in p));
         assert.deepStrictEqual(served, offline);
-        assert.deepStrictEqual(served.map((d) => d.policy), ["mesh-wide-mtls-strict", "one-peer-authentication-per-namespace", "one-peer-authentication-per-namespace", "mesh-wide-trace-sampling"]);
+        assert.deepStrictEqual(served.map((d) => d.policy), ["mesh-wide-mtls-strict", "no-permissive-mtls", "one-peer-authentication-per-namespace", "one-peer-authentication-per-namespace", "mesh-wide-trace-sampling"]);
     });
 
     it("reports on one resource's inputs exactly what the offline check reports, and survives preview unknowns", async () => {
@@ -95,12 +95,12 @@ describe("policies: the pack served over gRPC, as the CLI runs it", function () 
             request.setType(r.type).setUrn(r.urn).setName(r.name).setProperties(Struct.fromJavaScript(r.inputs)).setOptions(options(r));
             return diagnostics(await call(client, "analyze", request), descriptions);
         };
-        const weak = istio("PeerAuthentication", "shop", "cart", { selector: { matchLabels: { app: "cart" } }, mtls: { mode: "STRICT" }, portLevelMtls: { 9090: { mode: "DISABLE" } } });
+        const weak = deployment("cart", "shop", "nginx:latest");
         const offline = (await runPolicies([weak])).violations.filter((v) => allPolicies.find((p) => p.name === v.policy && "validateResource" in p));
         // The engine, not the analyzer, attaches the resource's URN to a resource policy's diagnostics.
         assert.deepStrictEqual(await analyze(weak), offline.map(({ urn: _urn, ...v }) => v));
         assert.strictEqual(offline.length, 1);
-        const unknown = istio("PeerAuthentication", UNKNOWN_SENTINEL, "cart", { mtls: { mode: UNKNOWN_SENTINEL }, portLevelMtls: UNKNOWN_SENTINEL });
+        const unknown = deployment("cart", "shop", UNKNOWN_SENTINEL);
         assert.deepStrictEqual(await analyze(unknown), []);
     });
 });

@@ -41,10 +41,12 @@ describe("policies: mTLS", () => {
             assert.ok(found[0].includes("is one of 2 mesh-wide PeerAuthentications (PeerAuthentication istio-system/default, PeerAuthentication istio-system/second): Istio silently applies only the oldest"));
         });
 
-        it("does not count one with a selector as mesh-wide, and honours a configured root namespace", async () => {
+        it("does not count one with a selector as mesh-wide, and honours a configured root namespace when the stack installs no istiod", async () => {
             const scoped = istio(PA, "istio-system", "default", { selector: { matchLabels: { app: "x" } }, mtls: { mode: "STRICT" } });
             assert.strictEqual((await messages(policy, withResources(scoped))).length, 1);
-            assert.ok((await messages(policy, compliantMesh(), { [policy]: { rootNamespace: "mesh-root" } }))[0].startsWith("(stack): no mesh-wide PeerAuthentication in root namespace mesh-root"));
+            const noIstiod = compliantMesh().filter((r) => r.name !== "istiod");
+            assert.ok((await messages(policy, noIstiod, { [policy]: { rootNamespace: "mesh-root" } }))[0].startsWith("(stack): no mesh-wide PeerAuthentication in root namespace mesh-root"));
+            assert.deepStrictEqual(await messages(policy, compliantMesh(), { [policy]: { rootNamespace: "mesh-root" } }), [], "the stack's istiod says istio-system");
         });
 
         it("covers security.istio.io/v1beta1 objects too", async () => {

@@ -38,10 +38,10 @@ describe("policies: trace sampling", () => {
             const heads = async (spec: unknown) => (await messages(policy, meshWith(spec))).map((m) => m.split(":")[1].trim());
             assert.deepStrictEqual(await heads({ accessLogging: [{ providers: [{ name: "envoy" }] }] }), ["Telemetry istio-system/mesh-default is the mesh-wide Telemetry but has no tracing entry"]);
             const provider = { providers: [{ name: "otel-tracing" }], randomSamplingPercentage: 5 };
-            assert.deepStrictEqual(await heads({ tracing: [provider, provider] }), ["Telemetry istio-system/mesh-default has 2 tracing entries"]);
-            assert.deepStrictEqual(await heads({ tracing: [{ randomSamplingPercentage: 5 }] }), ["Telemetry istio-system/mesh-default names 0 tracing providers"]);
+            assert.deepStrictEqual(await heads({ tracing: [provider, provider] }), ["Telemetry istio-system/mesh-default has 2 tracing entries that apply to the same CLIENT and SERVER traffic"]);
+            assert.deepStrictEqual(await heads({ tracing: [{ randomSamplingPercentage: 5 }] }), ["Telemetry istio-system/mesh-default names 0 tracing providers in tracing[0]"]);
             assert.deepStrictEqual(await heads({ tracing: [{ providers: [{ name: "otel-tracing" }, { name: "zipkin" }], randomSamplingPercentage: 5 }] }),
-                ["Telemetry istio-system/mesh-default names 2 tracing providers"]);
+                ["Telemetry istio-system/mesh-default names 2 tracing providers in tracing[0]"]);
             assert.deepStrictEqual(await heads({ tracing: [{ providers: [{ name: "otel-tracing" }] }] }),
                 ["Telemetry istio-system/mesh-default leaves tracing[0].randomSamplingPercentage unset"]);
         });
@@ -73,7 +73,7 @@ describe("policies: trace sampling", () => {
                 tracing: [{ providers: [{ name: "a" }, { name: "b" }] }, { randomSamplingPercentage: 1 }],
             }, "v1alpha1")));
             assert.deepStrictEqual(found.map((m) => m.split(":")[1].trim()), [
-                "Telemetry shop/shop-tracing has 2 tracing entries",
+                "Telemetry shop/shop-tracing has 2 tracing entries that apply to the same CLIENT and SERVER traffic",
                 "Telemetry shop/shop-tracing names 2 providers in tracing[0]",
             ]);
         });
@@ -123,13 +123,13 @@ describe("policies: trace sampling", () => {
             const resources = withResources().filter((r) => r.name !== "istiod");
             const found = await messages(policy, resources);
             assert.deepStrictEqual(found.map((m) => m.split(":")[0]), ["istio-system-mesh-default"], "shop-tracing inherits the mesh-wide provider");
-            assert.ok(found[0].includes("which is not in meshConfig.extensionProviders: this stack has no istiod Helm release"), found[0]);
+            assert.ok(found[0].includes("which is not in meshConfig.extensionProviders: this stack has no istiod (Helm release, IstioOperator or istio ConfigMap)"), found[0]);
             assert.ok(found[0].endsWith("(or, when istiod is managed elsewhere, list it in this policy's extraProviders)."), found[0]);
             assert.deepStrictEqual(await messages(policy, resources, { [policy]: { extraProviders: ["otel-tracing"] } }), []);
         });
 
         it("accepts providers of any istiod release (revisions)", async () => {
-            const canary = release("istiod-canary", "istiod", { meshConfig: { extensionProviders: [{ ...OTEL_PROVIDER, name: "otel-canary" }] } });
+            const canary = release("istiod-canary", "istiod", { revision: "canary", meshConfig: { extensionProviders: [{ ...OTEL_PROVIDER, name: "otel-canary" }] } });
             const t = istio(T, "shop", "shop-tracing", { tracing: [{ providers: [{ name: "otel-canary" }] }] });
             assert.deepStrictEqual(await messages(policy, withResources(canary, t)), []);
         });

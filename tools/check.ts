@@ -4,6 +4,7 @@ import { CheckInput, CheckInputError, fromRun, readCheckFile } from "./checkInpu
 import { runProgram } from "./mockRuntime";
 import { countByLevel, PackConfig, PolicyRun, runPolicies, validatePackConfig } from "./policyRunner";
 import { readStackConfig, REPO_ROOT, StackFileError } from "./stackConfig";
+import { redactUrl } from "../policies/rules/values";
 
 /**
  * `npm run check -- --stack <name> | --file <export-or-preview.json> [--policy-pack-config <file>] [--json]`
@@ -99,6 +100,20 @@ async function load(args: CheckArgs): Promise<{ input: CheckInput; source: strin
     }
 }
 
+/**
+ * What output may show: URL credentials and every plaintext secret value of the input replaced. Secrets
+ * shorter than three characters are left alone (replacing "1" or "on" everywhere would garble every line).
+ */
+export function redactor(input: CheckInput): (text: string) => string {
+    const secrets = [...input.secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+    return (text) => secrets.reduce((t, secret) => t.split(secret).join("[secret]"), redactUrl(text));
+}
+
+export function redacted(run: PolicyRun, input: CheckInput): PolicyRun {
+    const redact = redactor(input);
+    return { ...run, violations: run.violations.map((v) => ({ ...v, message: redact(v.message) })) };
+}
+
 export function exitCode(run: PolicyRun): 0 | 1 {
     return countByLevel(run.violations).mandatory > 0 ? 1 : 0;
 }
@@ -136,7 +151,7 @@ async function main(): Promise<number> {
     try {
         const choice = chooseConfig(args);
         const { input, source } = await load(args);
-        const run = await runPolicies(input.resources, choice.config);
+        const run = redacted(await runPolicies(input.resources, choice.config), input);
         const code = exitCode(run);
         if (args.json) {
             const summary = { ...countByLevel(run.violations), resources: input.resources.length, exitCode: code };

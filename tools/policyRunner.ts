@@ -139,17 +139,34 @@ const noTags: ReadonlyMap<string, string> = new Map();
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 
-/** Asset signatures become the SDK's asset objects (text/path/uri are promises), as CrossGuard's deserializer does. */
+/**
+ * Asset signatures become the SDK's asset objects (text/path/uri are promises), as CrossGuard's deserializer does.
+ * Copy on write: a tree without assets is returned as it is (policies only read props), so a large stack is not copied.
+ */
 function withAssets(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(withAssets);
     if (value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) {
+        let out: unknown[] | undefined;
+        value.forEach((v, n) => {
+            const w = withAssets(v);
+            if (w !== v) (out ??= value.slice())[n] = w;
+        });
+        return out ?? value;
+    }
     const o = value as Record<string, unknown>;
     if (o[SIG_KEY] === ASSET_SIG) {
         if (o.path) return new pulumi.asset.FileAsset(o.path as string);
         if (o.text) return new pulumi.asset.StringAsset(o.text as string);
         if (o.uri) return new pulumi.asset.RemoteAsset(o.uri as string);
     }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, withAssets(v)]));
+    let out: Record<string, unknown> | undefined;
+    for (const k in o) {
+        const v = o[k];
+        if (v === null || typeof v !== "object") continue;
+        const w = withAssets(v);
+        if (w !== v) (out ??= { ...o })[k] = w;
+    }
+    return out ?? o;
 }
 
 function options(r: CheckResource) {
@@ -172,13 +189,18 @@ export async function runPolicies(resources: readonly CheckResource[], config: P
     const violations: Violation[] = [];
     const levels: Record<string, EnforcementLevel> = {};
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const providers = new Map<string, PolicyResource["provider"]>();
     const providerOf = (r: CheckResource) => {
-        const urn = r.provider?.split("::").slice(0, -1).join("::");
-        const p = urn ? byUrn.get(urn) : undefined;
-        return p ? { type: p.type, props: proxy.unknownCheckingProxy(p.outputs), urn: p.urn, name: p.name } : undefined;
+        if (!r.provider) return undefined;
+        if (!providers.has(r.provider)) {
+            const p = byUrn.get(r.provider.split("::").slice(0, -1).join("::"));
+            providers.set(r.provider, p ? { type: p.type, props: proxy.unknownCheckingProxy(p.outputs), urn: p.urn, name: p.name } : undefined);
+        }
+        return providers.get(r.provider);
     };
     let stackResources: PolicyResource[] | undefined;
-    const inputs = new Map(resources.map((r) => [r, withAssets(r.inputs)]));
+    // What every resource policy sees of a resource, built once: props behind the SDK's proxy, options, provider.
+    const seen = new Map(resources.map((r) => [r, { props: proxy.unknownCheckingProxy(withAssets(r.inputs) as Record<string, unknown>), opts: options(r), provider: providerOf(r) }]));
 
     for (const policy of policies) {
         const configured = effectiveLevel(policy, config);
@@ -194,9 +216,9 @@ export async function runPolicies(resources: readonly CheckResource[], config: P
             const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
             for (const r of resources) {
                 const report: ReportViolation = (message) => violations.push({ policy: policy.name, level, urn: r.urn, message });
-                const props = proxy.unknownCheckingProxy(inputs.get(r)!);
+                const { props, opts, provider } = seen.get(r)!;
                 const args: ResourceValidationArgs = {
-                    type: r.type, props, urn: r.urn, name: r.name, opts: options(r), provider: providerOf(r), stackTags: noTags,
+                    type: r.type, props, urn: r.urn, name: r.name, opts, provider, stackTags: noTags,
                     isType: (cls) => isTypeOf(r.type, cls),
                     asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
                     getConfig, notApplicable,

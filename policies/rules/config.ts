@@ -1,5 +1,6 @@
 import { PolicyConfigSchema } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { PROD_BOUNDS } from "./bounds";
 import { DEFAULT_ROOT_NAMESPACE } from "./istio";
 
 /**
@@ -43,5 +44,5 @@ export const percentProp = (what: string): PolicyConfigJSONSchema => ({
     description: `${what} trace sampling, in percent (0-100).`,
 });
 
-/** Production sampling bounds in percent; dev.json widens them to [0, 100]. */
-export const PROD_SAMPLING = { minPercent: 1, maxPercent: 10 } as const;
+/** Production sampling bounds in percent (the pack's defaults); dev.json widens them to [0, 100]. */
+export const PROD_SAMPLING = PROD_BOUNDS.sampling;

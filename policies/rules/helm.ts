@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { shown } from "./istio";
-import { at, isObject, isUnknown, plain, str, Unknown, UNKNOWN } from "./values";
+import { at, isObject, isUnknown, plain, redactUrl, str, Unknown, UNKNOWN } from "./values";
 
 /** Helm releases as the policies see them: chart, version, repository and the values Helm would install. */
 
@@ -11,6 +11,7 @@ export interface HelmRelease {
     readonly urn: string;
     /** The chart's own name: "istiod" for "istiod", "istio/istiod", "oci://…/istiod" or "./charts/istiod-1.30.5.tgz". */
     readonly chartName: string | Unknown;
+    /** Chart and repo carry no URL credentials (redacted): rules quote them in messages. */
     readonly chart: string | Unknown;
     readonly version: string | Unknown | undefined;
     readonly repo: string | Unknown | undefined;
@@ -26,7 +27,9 @@ export interface HelmRelease {
 export async function helmRelease(type: string, props: unknown, urn: string, resourceName: string): Promise<HelmRelease | undefined> {
     if (!HELM_TYPES.has(type)) return undefined;
     const p = plain(props);
-    const chart = str(at(p, "chart")) ?? "";
+    const rawChart = str(at(p, "chart")) ?? "";
+    const chart = rawChart === UNKNOWN ? UNKNOWN : redactUrl(rawChart);
+    const repo = str(at(p, "repositoryOpts", "repo"));
     const values = at(p, "values");
     const files = await valueFiles(at(p, "valueYamlFiles"));
     const releaseName = str(at(p, "name"));
@@ -37,7 +40,7 @@ export async function helmRelease(type: string, props: unknown, urn: string, res
         chart,
         chartName: chart === UNKNOWN ? UNKNOWN : chartName(chart),
         version: str(at(p, "version")),
-        repo: str(at(p, "repositoryOpts", "repo")),
+        repo: typeof repo === "string" ? redactUrl(repo) : repo,
         values: merged,
         valuesUnknown: isUnknown(values) || files.unknown,
         unreadable: files.unreadable,
@@ -76,7 +79,7 @@ async function valueFiles(raw: unknown): Promise<{ values: Record<string, unknow
             out.unknown = true;
         } else if (typeof text === "string") {
             try {
-                const parsed: unknown = parse(text);
+                const parsed: unknown = parseHelmYaml(text);
                 if (isObject(parsed) || parsed === null) out.values.push(parsed ?? {});
                 else out.unreadable.push(`${where} (not a YAML map)`);
             } catch (e) {
@@ -91,6 +94,14 @@ async function valueFiles(raw: unknown): Promise<{ values: Record<string, unknow
         }
     }
     return out;
+}
+
+/**
+ * YAML as Helm reads values files (sigs.k8s.io/yaml over go-yaml v2, a YAML 1.1 parser): merge keys
+ * (`<<: *anchor`) apply, and y/yes/on and n/no/off are booleans.
+ */
+export function parseHelmYaml(text: string): unknown {
+    return parse(text, { version: "1.1" });
 }
 
 /** Helm's merge: maps merge key by key, anything else in `over` replaces what is in `base`. */

@@ -1,4 +1,5 @@
 import { guardrailPolicies } from "./guardrails";
+import { metricsPolicies } from "./metrics";
 import { mtlsPolicies } from "./mtls";
 import { samplingPolicies } from "./sampling";
 
@@ -6,4 +7,4 @@ import { samplingPolicies } from "./sampling";
 export const PACK_NAME = "meshstack";
 
 /** Every policy of the pack, in the order reports list them. */
-export const allPolicies = [...mtlsPolicies, ...samplingPolicies, ...guardrailPolicies];
+export const allPolicies = [...mtlsPolicies, ...samplingPolicies, ...metricsPolicies, ...guardrailPolicies];

@@ -72,12 +72,16 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Visits every (key, value, path) in a JSON tree, depth first; unknowns (and what is under them) are never visited. */
 export function walk(root: unknown, visit: (key: string, value: unknown, path: string) => void, path = ""): void {
-    const entries: [string, unknown, string][] = Array.isArray(root)
-        ? root.map((v, n) => [String(n), v, `${path}[${n}]`])
-        : isObject(root) ? Object.entries(root).map(([k, v]) => [k, v, path ? `${path}.${k}` : k]) : [];
-    for (const [key, value, p] of entries) {
-        if (isUnknown(value)) continue;
+    const step = (key: string, value: unknown, p: string) => {
+        if (isUnknown(value)) return;
         visit(key, value, p);
-        walk(value, visit, p);
-    }
+        if (value !== null && typeof value === "object") walk(value, visit, p);
+    };
+    if (Array.isArray(root)) root.forEach((v, n) => step(String(n), v, `${path}[${n}]`));
+    else if (isObject(root)) for (const k in root) step(k, root[k], path ? `${path}.${k}` : k);
+}
+
+/** A URL's user and password (`https://user:TOKEN@host`) replaced by `***`: never in a message. */
+export function redactUrl(text: string): string {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, "$1***@");
 }
