@@ -190,7 +190,7 @@ describe("render and verify from the command line", function () {
         const r = cli("verify", ["--stack", "dev", "--cache", cache, "--quick"]);
         assert.strictEqual(r.status, 1, r.stderr);
         const lines = r.stdout.split("\n");
-        assert.ok(lines.includes("output portForward: \"kubectl -n observability port-forward svc/grafana 3000:80\" names no Service observability/grafana"), r.stdout);
+        assert.ok(lines.includes("output portForward: \"kubectl --context kind-meshstack-dev -n observability port-forward svc/grafana 3000:80\" names no Service observability/grafana"), r.stdout);
         assert.match(lines[lines.length - 2], /^meshstack verify: stack dev: \d+ findings in \d+\.\d s$/);
         const missing = cli("verify", ["--stack", "dev", "--cache", path.join(out, "none")]);
         assert.strictEqual(missing.status, 2);
