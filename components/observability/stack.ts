@@ -15,6 +15,7 @@ import { alloyValues, lokiValues } from "./logs";
 import { monitorSpecs } from "./monitors";
 import { ALLOY, COLLECTOR, GRAFANA_ADMIN_SECRET, JAEGER, KIALI, KPS, LOKI, SAMPLER } from "./names";
 import { prometheusStackValues } from "./prometheusStack";
+import { sloRuleGroups } from "./slo";
 import { collectorValues, JAEGER_BADGER_CLAIM, jaegerClaimSpec, jaegerValues, samplerValues } from "./tracing";
 
 export interface ObservabilityStackArgs {
@@ -98,6 +99,15 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             metadata: { name: "mesh-alerts", namespace: OBSERVABILITY_NAMESPACE },
             spec: { groups: meshAlertGroups(preset.observability.alerts) },
         }, afterCrds);
+        const sloGroups = sloRuleGroups(settings.mesh.mode, settings.app.services);
+        if (sloGroups.length > 0) {
+            new k8s.apiextensions.CustomResource(`${name}-slo-rules`, {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: "slo-rules", namespace: OBSERVABILITY_NAMESPACE },
+                spec: { groups: sloGroups },
+            }, afterCrds);
+        }
 
         if (ui.mode === "gateway") {
             const afterIstiod = { ...child, dependsOn: [ns, mesh.istiod] };
