@@ -332,7 +332,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 assert.ok(r, name);
                 assert.deepStrictEqual(depNames(r), ["observability-prometheus-stack"], name);
             }
-            assert.deepStrictEqual(depNames(release(dev, "observability-kiali")), ["observability-jaeger", "observability-ns", "observability-prometheus-stack"]);
+            assert.deepStrictEqual(depNames(release(dev, "observability-kiali")), ["observability-jaeger", "observability-kiali-signing-key", "observability-ns", "observability-prometheus-stack"]);
             assert.deepStrictEqual(depNames(release(dev, "observability-prometheus-stack")), ["observability-grafana-admin", "observability-ns"]);
         });
 
@@ -415,6 +415,18 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 assert.strictEqual(secret.inputs.stringData.value["admin-password"], PASSWORD);
             });
         }
+
+        it("Kiali signs login tokens with a key generated once and read from a Secret, so upgrades keep sessions", () => {
+            const generator = one(prod, "random:index/randomPassword:RandomPassword", "observability-kiali-signing-key");
+            assert.deepStrictEqual([generator.inputs.length, generator.inputs.special], [32, false]);
+            const secret = one(prod, "kubernetes:core/v1:Secret", "observability-kiali-signing-key");
+            assert.deepStrictEqual(secret.inputs.metadata, { name: "kiali-signing-key", namespace: NS });
+            assert.strictEqual(secret.inputs.stringData[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", "stringData is a Pulumi secret");
+            assert.deepStrictEqual(secret.inputs.stringData.value, { "signing-key": PASSWORD });
+            for (const run of [dev, prod]) {
+                assert.deepStrictEqual(values(run, "observability-kiali").login_token, { signing_key: "secret:kiali-signing-key:signing-key" });
+            }
+        });
     });
 
     describe("production availability", () => {
