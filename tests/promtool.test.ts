@@ -72,6 +72,20 @@ describe("alert and recording rules under promtool", function () {
                 }
             });
 
+            it("the SLO dashboard's queries parse as PromQL", () => {
+                const dashboard = run.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name === "observability-dashboard-slo");
+                if (dashboard === undefined) {
+                    assert.deepStrictEqual(declaredSlos(stack), [], "a stack with SLOs has the dashboard");
+                    return;
+                }
+                const exprs: string[] = JSON.parse(dashboard.inputs.data["slo.json"]).panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr));
+                const file = "slo-dashboard-queries.yaml";
+                fs.writeFileSync(path.join(dir, file), stringify({ groups: [{ name: "dashboard", rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }] }));
+                const r = promtool(["check", "rules", file], dir);
+                assert.strictEqual(r.status, 0, r.output);
+                assert.ok(r.output.includes(`SUCCESS: ${exprs.length} rules found`), r.output);
+            });
+
             it("every alert fires on series that should page and stays silent on series that should not", () => {
                 const ambient = readStackConfig(stack).config["meshstack:mesh.mode"] === "ambient";
                 // The ambient stack spells bucket bounds as Prometheus 3 stores them (250.0), the others as Envoy exposes them.

@@ -33,6 +33,9 @@ export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-use
  */
 export const KIALI_SIGNING_KEY_SECRET = { name: "kiali-signing-key", key: "signing-key" } as const;
 
+/** How Grafana's dashboard sidecar finds dashboard ConfigMaps (the kube-prometheus-stack label) and their folder. */
+export const DASHBOARD_CONFIGMAPS = { label: "grafana_dashboard", labelValue: "1", folderAnnotation: "grafana_folder" } as const;
+
 /** Grafana datasource uids, referenced by the trace-to-logs/metrics links and exemplars. */
 export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", jaeger: "jaeger" } as const;
 

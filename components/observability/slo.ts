@@ -78,19 +78,20 @@ export function sloRecordingRules(mode: MeshMode, services: readonly SloService[
     ]);
 }
 
-function selector(s: SloService, extra = ""): string {
+/** A PromQL label selector for a service's recorded series, plus `extra` matchers. */
+export function serviceSelector(s: SloService, extra = ""): string {
     return `{destination_service_namespace="${s.namespace}",destination_service_name="${s.name}"${extra}}`;
 }
 
 /** The share of a service's requests that failed (5xx) over a window. */
 export function errorRatio(s: SloService, w: SloWindow): string {
-    return `(${recorded.errors(w)}${selector(s)} / ${recorded.requests(w)}${selector(s)})`;
+    return `(${recorded.errors(w)}${serviceSelector(s)} / ${recorded.requests(w)}${serviceSelector(s)})`;
 }
 
 /** The share of a service's requests slower than its latency threshold over a window. */
 export function slowRatio(s: SloService, thresholdMs: number, w: SloWindow): string {
     const bucket = recorded.latencyBuckets(w);
-    return `(1 - ${bucket}${selector(s, `,${leMatcher(thresholdMs)}`)} / ignoring(le) ${bucket}${selector(s, `,le="+Inf"`)})`;
+    return `(1 - ${bucket}${serviceSelector(s, `,${leMatcher(thresholdMs)}`)} / ignoring(le) ${bucket}${serviceSelector(s, `,le="+Inf"`)})`;
 }
 
 /** A budget share as PromQL reads it, without float noise (0.1 % -> 0.001). */
@@ -103,7 +104,8 @@ function budgetMinutes(budgetPercent: number): string {
     return num((SLO_WINDOW_DAYS * 24 * 60 * budgetPercent) / 100);
 }
 
-interface Sli {
+/** One indicator of a service's SLO: its objective and the PromQL of its bad-request ratio per window. */
+export interface Sli {
     readonly slo: "availability" | "latency";
     readonly alert: string;
     readonly objective: number;
@@ -111,7 +113,12 @@ interface Sli {
     readonly ratio: (w: SloWindow) => string;
 }
 
-function slis(s: SloService): Sli[] {
+/** The share of requests an objective allows to be bad, e.g. 99.9 -> 0.001. */
+export function budgetOf(objective: number): number {
+    return Number((100 - objective).toPrecision(6)) / 100;
+}
+
+export function slis(s: SloService): Sli[] {
     const latency = s.slo.latency;
     return [
         { slo: "availability", alert: "SLOAvailabilityBudgetBurn", objective: s.slo.availability, what: "requests succeed (no 5xx)", ratio: (w) => errorRatio(s, w) },
@@ -125,8 +132,8 @@ function slis(s: SloService): Sli[] {
 /** A page (either fast window pair) and a ticket per SLI of a service. */
 export function sloAlertRules(s: SloService): Record<string, unknown>[] {
     return slis(s).flatMap((sli) => {
-        const budgetPercent = Number((100 - sli.objective).toPrecision(6));
-        const budget = budgetPercent / 100;
+        const budget = budgetOf(sli.objective);
+        const budgetPercent = Number((budget * 100).toPrecision(6));
         const service = `${s.namespace}/${s.name}`;
         return (["page", "ticket"] as const).map((severity) => {
             const rules = BURN_RATE_ALERTS.filter((a) => a.severity === severity);

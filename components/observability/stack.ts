@@ -15,7 +15,9 @@ import { alloyValues, lokiValues } from "./logs";
 import { monitorSpecs } from "./monitors";
 import { ALLOY, COLLECTOR, GRAFANA_ADMIN_SECRET, JAEGER, KIALI, KIALI_SIGNING_KEY_SECRET, KPS, LOKI, SAMPLER } from "./names";
 import { prometheusStackValues } from "./prometheusStack";
-import { sloRuleGroups } from "./slo";
+import { provisionDashboards } from "./dashboards";
+import { sloRuleGroups, sloServices } from "./slo";
+import { sloDashboard } from "./sloDashboard";
 import { collectorValues, JAEGER_BADGER_CLAIM, jaegerClaimSpec, jaegerValues, samplerValues } from "./tracing";
 
 export interface ObservabilityStackArgs {
@@ -72,6 +74,13 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             metadata: { name: KIALI_SIGNING_KEY_SECRET.name, namespace: ns.metadata.name },
             type: "Opaque",
             stringData: { [KIALI_SIGNING_KEY_SECRET.key]: pulumi.secret(signingKey.result) },
+        }, inNs);
+
+        const withSlo = sloServices(settings.app.services);
+        provisionDashboards(name, {
+            mode: settings.mesh.mode,
+            namespace: ns.metadata.name,
+            generated: withSlo.length > 0 ? { slo: sloDashboard(withSlo) } : {},
         }, inNs);
 
         const kps = release("prometheus-stack", KPS.release, charts.kubePrometheusStack, prometheusStackValues(settings, ui.urls.grafana), [ns, adminSecret]);
