@@ -102,7 +102,7 @@ describe("service SLOs", () => {
             assert.deepStrictEqual(ticket.labels, { severity: "ticket", slo: "availability" });
             assert.deepStrictEqual(ticket.annotations, {
                 summary: "shop/cart burns its availability error budget too fast (1x over 3d and 6h)",
-                description: "SLO: 99.9% of requests succeed (no 5xx) over 30 days. Error budget: 0.1% of requests, 43.2 minutes of full outage. Bad-request ratio now: {{ $value | humanizePercentage }}.",
+                description: "SLO: 99.9% of requests succeed (no 5xx) over 30 days. Error budget: 0.1% of requests, 43.2 minutes of full outage. Bad-request ratio over the long window: {{ $value | humanizePercentage }}.",
                 error_budget: "0.1%",
             });
             assert.strictEqual(errorRatio(cart, "1h"),

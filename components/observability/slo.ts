@@ -118,6 +118,7 @@ export function budgetOf(objective: number): number {
     return Number((100 - objective).toPrecision(6)) / 100;
 }
 
+/** The indicators of a service's SLO: availability, and latency when declared. */
 export function slis(s: SloService): Sli[] {
     const latency = s.slo.latency;
     return [
@@ -145,7 +146,7 @@ export function sloAlertRules(s: SloService): Record<string, unknown>[] {
                 labels: { severity, slo: sli.slo },
                 annotations: {
                     summary: `${service} burns its ${sli.slo} error budget too fast (${windows})`,
-                    description: `SLO: ${sli.objective}% of ${sli.what} over ${SLO_WINDOW_DAYS} days. Error budget: ${budgetPercent}% of requests, ${budgetMinutes(budgetPercent)} minutes of full outage. Bad-request ratio now: {{ $value | humanizePercentage }}.`,
+                    description: `SLO: ${sli.objective}% of ${sli.what} over ${SLO_WINDOW_DAYS} days. Error budget: ${budgetPercent}% of requests, ${budgetMinutes(budgetPercent)} minutes of full outage. Bad-request ratio over the long window: {{ $value | humanizePercentage }}.`,
                     error_budget: `${budgetPercent}%`,
                 },
             };
