@@ -69,3 +69,18 @@ export const ISTIO_DEMO_JWT = {
     issuer: "testing@secure.istio.io",
     url: `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/security/tools/jwt/samples/demo.jwt`,
 } as const;
+
+/**
+ * Istio's Grafana dashboards (manifests/addons/dashboards in the Istio repo), fetched by the machine running
+ * Pulumi and checked against these sha256 sums before they reach a ConfigMap: no pod downloads anything.
+ * 1.30.3 is the newest tag whose files were checksummed here; the release-1.30 branch carries the same files.
+ */
+export const ISTIO_DASHBOARDS_REF = "1.30.3";
+export const ISTIO_DASHBOARD_SHA256: Readonly<Record<string, string>> = {
+    "istio-mesh-dashboard.gen.json": "d1f8f1f0c61722ffebada80b4ea50a17d99e5dfd62efd658d0f79635437afc74",
+    "istio-service-dashboard.json": "d2c3881bd82f44965bd124ef5aade6e81b41e05355758a41c6d4d7465e98d3fc",
+    "istio-workload-dashboard.json": "0a9b4c2cec355b85fe941db9215467b0ca0bfd85c44598c99fbfe91eb539a1de",
+    "istio-performance-dashboard.json": "8a34d37f6798fbd931db93b1ce9972fa81bb215a62705adbe94db8a5fc6c5688",
+    "pilot-dashboard.gen.json": "5a03f45efa32b975ac1dba1b12877c586fb63bbb1da06516dfa56256caa1acc0",
+    "ztunnel-dashboard.gen.json": "66b6b15099eb9b497cba8655835f4e8cc485fd0ef61ee8e4ed545ee26553cfe8",
+};

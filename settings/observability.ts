@@ -123,7 +123,6 @@ export interface ObservabilityPreset {
         readonly grafana: Resources;
         /** Each of Grafana's dashboard and datasource sidecars. */
         readonly grafanaSidecar: Resources;
-        readonly grafanaDownload: Resources;
         readonly loki: Resources;
         readonly alloy: Resources;
         readonly alloyReloader: Resources;

@@ -10,6 +10,7 @@ import {
     LOAD_BALANCERS, LoadBalancer, Mirror, Retries, RETRY_ON, RouteSpec, ServiceSpec, SimpleLoadBalancer, TenantRouting, TRAFFIC_POLICIES,
     TrafficPolicyName, WorkloadMtls,
 } from "./services";
+import { readSlo, SLO_FIELDS } from "./slo";
 import { checkString, DNS_LABEL, DURATION, Fields, HEADER_NAME, HOSTNAME, objectList, Pattern } from "./structured";
 import { Values } from "./values";
 
@@ -20,7 +21,7 @@ const HTTP_PATH: Pattern = { re: /^\/\S*$/, hint: "a path starting with /" };
 const SERVICE_FIELDS = [
     "name", "namespace", "port", "serviceAccount", "versions", "trafficPolicy", "loadBalancer", "connectionPool",
     "timeout", "retries", "routes", "canary", "tenantRouting", "mirror", "fault", "cors", "expose", "allow", "requireJwt",
-    "rateLimit", "mtls", "dependsOn",
+    "rateLimit", "mtls", "dependsOn", "slo",
 ] as const;
 
 /** The application settings, read and cross-checked; problems go to `v.problems`. */
@@ -106,8 +107,9 @@ function readService(f: Fields): ServiceSpec | undefined {
         mtls: readWorkloadMtls(f.obj("mtls", ["mode", "ports"])),
         dependsOn: f.strings("dependsOn", DNS_LABEL) ?? [],
     };
+    const slo = readSlo(f.obj("slo", SLO_FIELDS));
     if (name === undefined || namespace === undefined || port === undefined) return undefined;
-    return { path: f.path, name, namespace, port, serviceAccount: serviceAccount ?? name, ...rest };
+    return { path: f.path, name, namespace, port, serviceAccount: serviceAccount ?? name, ...rest, ...(slo ? { slo } : {}) };
 }
 
 function readLoadBalancer(f: Fields): LoadBalancer {

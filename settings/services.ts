@@ -5,6 +5,7 @@
  */
 
 import { KeySpec } from "./keys";
+import { Slo } from "./slo";
 
 export const TRAFFIC_POLICIES = ["strict", "moderate", "lenient"] as const;
 export type TrafficPolicyName = (typeof TRAFFIC_POLICIES)[number];
@@ -133,6 +134,8 @@ export interface ServiceSpec {
     readonly mtls?: WorkloadMtls;
     /** Declared services or external services this one calls. */
     readonly dependsOn: readonly string[];
+    /** Objectives that become recording rules, burn-rate alerts and a dashboard (components/observability/slo.ts). */
+    readonly slo?: Slo;
 }
 
 export interface ExternalService {

@@ -132,7 +132,7 @@ describe("mesh policy settings", () => {
             ["an exposed service in prod without a TLS credential", "prod", { ...PROD, "mesh.ingressHosts": ["shop.example.com"], ...app({ expose: { host: "shop.example.com" } }) },
                 ["meshstack:mesh.tlsCredentialName is required in prod when services are exposed (services[2].expose); name the TLS secret in istio-ingress"]],
             ["a misspelt field", "dev", app({ timout: "5s" }),
-                ["meshstack:services[2].timout is not a known field; use one of: name, namespace, port, serviceAccount, versions, trafficPolicy, loadBalancer, connectionPool, timeout, retries, routes, canary, tenantRouting, mirror, fault, cors, expose, allow, requireJwt, rateLimit, mtls, dependsOn"]],
+                ["meshstack:services[2].timout is not a known field; use one of: name, namespace, port, serviceAccount, versions, trafficPolicy, loadBalancer, connectionPool, timeout, retries, routes, canary, tenantRouting, mirror, fault, cors, expose, allow, requireJwt, rateLimit, mtls, dependsOn, slo"]],
             ["bad durations, retry conditions and presets", "dev", app({ timeout: "5 seconds", retries: { attempts: 3, perTryTimeout: "0ms", retryOn: "5xx,sometimes" }, trafficPolicy: "paranoid", loadBalancer: "FASTEST" }),
                 ["meshstack:services[2].trafficPolicy \"paranoid\" is not supported; use one of: strict, moderate, lenient",
                     "meshstack:services[2].loadBalancer \"FASTEST\" is not supported; use one of: LEAST_REQUEST, ROUND_ROBIN, RANDOM, or {hashHeader: <header>} for consistent hashing",
@@ -183,7 +183,7 @@ describe("mesh policy settings", () => {
                 services: ["cart", { ...stock, name: "stripe" }],
                 externalServices: [{ name: "stripe", host: "api.stripe.com" }, { name: "stripe", host: "*.stripe.com" }],
             }, [
-                "meshstack:services[0] \"cart\" is not an object; write it as YAML fields (name, namespace, port, serviceAccount, versions, trafficPolicy, loadBalancer, connectionPool, timeout, retries, routes, canary, tenantRouting, mirror, fault, cors, expose, allow, requireJwt, rateLimit, mtls, dependsOn)",
+                "meshstack:services[0] \"cart\" is not an object; write it as YAML fields (name, namespace, port, serviceAccount, versions, trafficPolicy, loadBalancer, connectionPool, timeout, retries, routes, canary, tenantRouting, mirror, fault, cors, expose, allow, requireJwt, rateLimit, mtls, dependsOn, slo)",
                 "meshstack:externalServices[1].host \"*.stripe.com\" is a wildcard; declare each external host by its exact name",
                 "meshstack:services[1].name \"stripe\" is also an external service (externalServices[0]); names must be unique",
             ]],

@@ -141,10 +141,10 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 const kps = values(run, "observability-prometheus-stack");
                 assert.strictEqual(kps.prometheus.prometheusSpec.enableOTLPReceiver, true);
                 const exporting = values(run, stack === "dev" ? "observability-otel-collector" : "observability-otel-sampler").config;
-                assert.strictEqual(exporting.exporters["otlphttp/prometheus"].endpoint, svc(s.prometheus.name, s.prometheus.port, "/api/v1/otlp"));
+                assert.strictEqual(exporting.exporters["otlp_http/prometheus"].endpoint, svc(s.prometheus.name, s.prometheus.port, "/api/v1/otlp"));
                 assert.strictEqual(exporting.exporters["otlp/jaeger"].endpoint, `${s.jaeger.name}.${NS}.svc.cluster.local:${s.jaeger.otlp}`);
-                assert.ok(exporting.service.pipelines.metrics.receivers.includes("spanmetrics"));
-                assert.ok(Object.values(exporting.service.pipelines).some((p: any) => p?.exporters?.includes("spanmetrics")));
+                assert.ok(exporting.service.pipelines.metrics.receivers.includes("span_metrics"));
+                assert.ok(Object.values(exporting.service.pipelines).some((p: any) => p?.exporters?.includes("span_metrics")));
             });
         }
 
@@ -169,7 +169,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
 
         it("dev: one collector with memory_limiter and batch, no sampling", () => {
             const c = values(dev, "observability-otel-collector").config;
-            assert.deepStrictEqual(c.service.pipelines.traces, { receivers: ["otlp"], processors: ["memory_limiter", "k8sattributes", "batch"], exporters: ["otlp/jaeger", "spanmetrics"] });
+            assert.deepStrictEqual(c.service.pipelines.traces, { receivers: ["otlp"], processors: ["memory_limiter", "k8s_attributes", "batch"], exporters: ["otlp/jaeger", "span_metrics"] });
             assert.strictEqual(c.processors.tail_sampling, undefined);
         });
 
@@ -179,7 +179,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 const collector = values(run, "observability-otel-collector");
                 assert.deepStrictEqual(collector.presets, { kubernetesAttributes: { enabled: true } });
                 const traces = collector.config.service.pipelines.traces.processors;
-                assert.deepStrictEqual(traces.slice(0, 2), ["memory_limiter", "k8sattributes"]);
+                assert.deepStrictEqual(traces.slice(0, 2), ["memory_limiter", "k8s_attributes"]);
                 if (stack === "prod") {
                     // The sampling tier sees the collector's address, not the sidecar's: no pod lookup there.
                     assert.strictEqual(values(prod, "observability-otel-sampler").presets, undefined);
@@ -332,7 +332,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 assert.ok(r, name);
                 assert.deepStrictEqual(depNames(r), ["observability-prometheus-stack"], name);
             }
-            assert.deepStrictEqual(depNames(release(dev, "observability-kiali")), ["observability-jaeger", "observability-ns", "observability-prometheus-stack"]);
+            assert.deepStrictEqual(depNames(release(dev, "observability-kiali")), ["observability-jaeger", "observability-kiali-signing-key", "observability-ns", "observability-prometheus-stack"]);
             assert.deepStrictEqual(depNames(release(dev, "observability-prometheus-stack")), ["observability-grafana-admin", "observability-ns"]);
         });
 
@@ -415,6 +415,18 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 assert.strictEqual(secret.inputs.stringData.value["admin-password"], PASSWORD);
             });
         }
+
+        it("Kiali signs login tokens with a key generated once and read from a Secret, so upgrades keep sessions", () => {
+            const generator = one(prod, "random:index/randomPassword:RandomPassword", "observability-kiali-signing-key");
+            assert.deepStrictEqual([generator.inputs.length, generator.inputs.special], [32, false]);
+            const secret = one(prod, "kubernetes:core/v1:Secret", "observability-kiali-signing-key");
+            assert.deepStrictEqual(secret.inputs.metadata, { name: "kiali-signing-key", namespace: NS });
+            assert.strictEqual(secret.inputs.stringData[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", "stringData is a Pulumi secret");
+            assert.deepStrictEqual(secret.inputs.stringData.value, { "signing-key": PASSWORD });
+            for (const run of [dev, prod]) {
+                assert.deepStrictEqual(values(run, "observability-kiali").login_token, { signing_key: "secret:kiali-signing-key:signing-key" });
+            }
+        });
     });
 
     describe("production availability", () => {

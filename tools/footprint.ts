@@ -45,7 +45,6 @@ export const CHART_CONTAINERS: Readonly<Record<string, readonly ContainerModel[]
         fixed("grafana", "grafana.resources", ["grafana.replicas"]),
         fixed("grafana-sc-dashboard", "grafana.sidecar.resources", ["grafana.replicas"]),
         fixed("grafana-sc-datasources", "grafana.sidecar.resources", ["grafana.replicas"]),
-        fixed("download-dashboards", "grafana.downloadDashboards.resources", ["grafana.replicas"], { transient: true }),
     ],
     loki: [fixed("loki", "singleBinary.resources", ["singleBinary.replicas"])],
     alloy: [

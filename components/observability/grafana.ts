@@ -1,24 +1,9 @@
 import { Settings } from "../../settings";
-import { ISTIO_VERSION } from "../../versions";
-import { DATASOURCE_UIDS, GRAFANA, GRAFANA_ADMIN_SECRET, JAEGER, KPS, LOKI, PROMETHEUS, serviceUrl } from "./names";
+import { DASHBOARD_CONFIGMAPS, DATASOURCE_UIDS, GRAFANA, GRAFANA_ADMIN_SECRET, JAEGER, KPS, LOKI, PROMETHEUS, serviceUrl } from "./names";
 import { spreadReplicas } from "./spread";
-
-/** Istio's dashboards, straight from the Istio release that runs (titles are what Kiali links to). */
-export const ISTIO_DASHBOARDS = {
-    "istio-mesh": { file: "istio-mesh-dashboard.gen.json", title: "Istio Mesh Dashboard" },
-    "istio-service": { file: "istio-service-dashboard.json", title: "Istio Service Dashboard" },
-    "istio-workload": { file: "istio-workload-dashboard.json", title: "Istio Workload Dashboard" },
-    "istio-performance": { file: "istio-performance-dashboard.json", title: "Istio Performance Dashboard" },
-    "istio-control-plane": { file: "pilot-dashboard.gen.json", title: "Istio Control Plane Dashboard" },
-} as const;
-const ZTUNNEL_DASHBOARD = { file: "ztunnel-dashboard.gen.json", title: "Istio Ztunnel Dashboard" } as const;
 
 /** Grafana's admin user name; the password only ever lives in the GRAFANA_ADMIN_SECRET Secret. */
 export const GRAFANA_ADMIN_USER = "admin";
-
-function dashboardUrl(file: string): string {
-    return `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/manifests/addons/dashboards/${file}`;
-}
 
 /** A trace id in an access log line; untraced requests log "-" and match nothing. */
 export const TRACE_ID_REGEX = "\"trace_id\":\\s*\"([0-9a-fA-F]{16,32})\"";
@@ -79,11 +64,6 @@ export function grafanaDatasources(): Record<string, unknown>[] {
 /** Values of kube-prometheus-stack's Grafana subchart. `rootUrl` is where browsers reach Grafana. */
 export function grafanaValues(settings: Settings, rootUrl: string): Record<string, unknown> {
     const obs = settings.preset.observability;
-    const dashboards: Record<string, { url: string }> = Object.fromEntries(
-        Object.entries(ISTIO_DASHBOARDS).map(([key, d]) => [key, { url: dashboardUrl(d.file) }]));
-    if (settings.mesh.mode === "ambient") {
-        dashboards["istio-ztunnel"] = { url: dashboardUrl(ZTUNNEL_DASHBOARD.file) };
-    }
     return {
         fullnameOverride: GRAFANA.service,
         replicas: obs.replicas.grafana,
@@ -99,6 +79,13 @@ export function grafanaValues(settings: Settings, rootUrl: string): Record<strin
         },
         sidecar: {
             resources: obs.sizing.grafanaSidecar,
+            // Dashboards come from labelled ConfigMaps (components/observability/dashboards.ts), never from the internet.
+            dashboards: {
+                label: DASHBOARD_CONFIGMAPS.label,
+                labelValue: DASHBOARD_CONFIGMAPS.labelValue,
+                folderAnnotation: DASHBOARD_CONFIGMAPS.folderAnnotation,
+                provider: { foldersFromFilesStructure: true },
+            },
             datasources: {
                 uid: DATASOURCE_UIDS.prometheus,
                 isDefaultDatasource: true,
@@ -107,16 +94,5 @@ export function grafanaValues(settings: Settings, rootUrl: string): Record<strin
             },
         },
         additionalDataSources: grafanaDatasources(),
-        downloadDashboards: { resources: obs.sizing.grafanaDownload },
-        dashboardProviders: {
-            "dashboardproviders.yaml": {
-                apiVersion: 1,
-                providers: [{
-                    name: "istio", orgId: 1, folder: "Istio", type: "file", disableDeletion: false, editable: false,
-                    options: { path: "/var/lib/grafana/dashboards/istio" },
-                }],
-            },
-        },
-        dashboards: { istio: dashboards },
     };
 }

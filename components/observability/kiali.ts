@@ -1,6 +1,6 @@
 import { Settings } from "../../settings";
 import { GRAFANA_ADMIN_USER } from "./grafana";
-import { GRAFANA, GRAFANA_ADMIN_SECRET, JAEGER, KIALI, PROMETHEUS, serviceUrl } from "./names";
+import { GRAFANA, GRAFANA_ADMIN_SECRET, JAEGER, KIALI, KIALI_SIGNING_KEY_SECRET, PROMETHEUS, serviceUrl } from "./names";
 
 /**
  * kiali-server. Its defaults look for Prometheus, Grafana and Jaeger in istio-system: every backend is
@@ -11,6 +11,8 @@ export function kialiValues(settings: Settings, external: { grafana: string; jae
     return {
         deployment: { instance_name: KIALI.service, resources: obs.sizing.kiali, replicas: 1 },
         auth: { strategy: obs.anonymousAccess ? "anonymous" : "token" },
+        // The chart mounts the Secret and Kiali reads the key from the file: it never appears in values.
+        login_token: { signing_key: `secret:${KIALI_SIGNING_KEY_SECRET.name}:${KIALI_SIGNING_KEY_SECRET.key}` },
         server: { port: KIALI.port, web_root: KIALI.webRoot },
         external_services: {
             prometheus: { url: serviceUrl(PROMETHEUS.service, PROMETHEUS.port) },

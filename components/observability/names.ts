@@ -27,6 +27,15 @@ export const KIALI = { release: "kiali", service: "kiali", port: 20001, webRoot:
 /** The Secret holding Grafana's admin credentials (keys as the Grafana chart expects them). */
 export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
 
+/**
+ * The Secret holding Kiali's login-token signing key, generated once so upgrades keep sessions (the chart
+ * otherwise renders a new random key each time, and every login becomes invalid).
+ */
+export const KIALI_SIGNING_KEY_SECRET = { name: "kiali-signing-key", key: "signing-key" } as const;
+
+/** How Grafana's dashboard sidecar finds dashboard ConfigMaps (the kube-prometheus-stack label) and their folder. */
+export const DASHBOARD_CONFIGMAPS = { label: "grafana_dashboard", labelValue: "1", folderAnnotation: "grafana_folder" } as const;
+
 /** Grafana datasource uids, referenced by the trace-to-logs/metrics links and exemplars. */
 export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", jaeger: "jaeger" } as const;
 

@@ -13,8 +13,11 @@ import { GRAFANA_ADMIN_USER } from "./grafana";
 import { kialiValues } from "./kiali";
 import { alloyValues, lokiValues } from "./logs";
 import { monitorSpecs } from "./monitors";
-import { ALLOY, COLLECTOR, GRAFANA_ADMIN_SECRET, JAEGER, KIALI, KPS, LOKI, SAMPLER } from "./names";
+import { ALLOY, COLLECTOR, GRAFANA_ADMIN_SECRET, JAEGER, KIALI, KIALI_SIGNING_KEY_SECRET, KPS, LOKI, SAMPLER } from "./names";
 import { prometheusStackValues } from "./prometheusStack";
+import { provisionDashboards } from "./dashboards";
+import { sloRuleGroups, sloServices } from "./slo";
+import { sloDashboard } from "./sloDashboard";
 import { collectorValues, JAEGER_BADGER_CLAIM, jaegerClaimSpec, jaegerValues, samplerValues } from "./tracing";
 
 export interface ObservabilityStackArgs {
@@ -65,6 +68,21 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             },
         }, inNs);
 
+        // AES-256 wants exactly 32 bytes; generated once and kept in state, so every upgrade reuses it.
+        const signingKey = new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this });
+        const kialiKey = new k8s.core.v1.Secret(`${name}-kiali-signing-key`, {
+            metadata: { name: KIALI_SIGNING_KEY_SECRET.name, namespace: ns.metadata.name },
+            type: "Opaque",
+            stringData: { [KIALI_SIGNING_KEY_SECRET.key]: pulumi.secret(signingKey.result) },
+        }, inNs);
+
+        const withSlo = sloServices(settings.app.services);
+        provisionDashboards(name, {
+            mode: settings.mesh.mode,
+            namespace: ns.metadata.name,
+            generated: withSlo.length > 0 ? { slo: sloDashboard(withSlo) } : {},
+        }, inNs);
+
         const kps = release("prometheus-stack", KPS.release, charts.kubePrometheusStack, prometheusStackValues(settings, ui.urls.grafana), [ns, adminSecret]);
         const loki = release("loki", LOKI.release, charts.loki, lokiValues(settings));
         const alloy = release("alloy", ALLOY.release, charts.alloy, alloyValues(settings));
@@ -79,8 +97,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const collector = release("otel-collector", COLLECTOR.release, charts.otelCollector, collectorValues(settings));
         const sampling = samplerValues(settings);
         const sampler = sampling === undefined ? undefined : release("otel-sampler", SAMPLER.release, charts.otelCollector, sampling);
-        // Kiali reads Prometheus, Grafana and Jaeger (and Grafana's Secret) from the moment it starts.
-        const kiali = release("kiali", KIALI.release, charts.kiali, kialiValues(settings, ui.urls), [ns, kps, jaeger]);
+        // Kiali reads Prometheus, Grafana and Jaeger (and Grafana's Secret and its signing key) from the moment it starts.
+        const kiali = release("kiali", KIALI.release, charts.kiali, kialiValues(settings, ui.urls), [ns, kps, jaeger, kialiKey]);
         this.releases = { kps, loki, alloy, jaeger, collector, ...(sampler ? { sampler } : {}), kiali };
 
         const afterCrds = { ...child, dependsOn: [kps] };
@@ -98,6 +116,15 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             metadata: { name: "mesh-alerts", namespace: OBSERVABILITY_NAMESPACE },
             spec: { groups: meshAlertGroups(preset.observability.alerts) },
         }, afterCrds);
+        const sloGroups = sloRuleGroups(settings.mesh.mode, settings.app.services);
+        if (sloGroups.length > 0) {
+            new k8s.apiextensions.CustomResource(`${name}-slo-rules`, {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: "slo-rules", namespace: OBSERVABILITY_NAMESPACE },
+                spec: { groups: sloGroups },
+            }, afterCrds);
+        }
 
         if (ui.mode === "gateway") {
             const afterIstiod = { ...child, dependsOn: [ns, mesh.istiod] };

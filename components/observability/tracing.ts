@@ -26,10 +26,17 @@ const otlpReceiver = {
 
 const memoryLimiter = { check_interval: "5s", limit_percentage: 80, spike_limit_percentage: 25 };
 
+/**
+ * Component names as the pinned collector (COLLECTOR_IMAGE) registers them: span_metrics, otlp_http and
+ * k8s_attributes replaced spanmetrics, otlphttp and k8sattributes, which it only accepts as deprecated aliases.
+ */
+const SPAN_METRICS = "span_metrics";
+const PROMETHEUS_EXPORTER = "otlp_http/prometheus";
+
 /** Spans -> RED metrics, pushed to Prometheus over OTLP; pods are told apart by a collector.instance attribute. */
 const spanMetrics = {
     connectors: {
-        spanmetrics: {
+        [SPAN_METRICS]: {
             namespace: "traces.span.metrics",
             histogram: { explicit: { buckets: ["5ms", "10ms", "25ms", "50ms", "100ms", "250ms", "500ms", "1s", "2.5s", "5s", "10s"] } },
             dimensions: [{ name: "http.method" }, { name: "http.status_code" }],
@@ -39,8 +46,8 @@ const spanMetrics = {
     processors: {
         "resource/collector": { attributes: [{ key: "collector.instance", value: "${env:OTEL_K8S_POD_NAME}", action: "upsert" }] },
     },
-    exporters: { "otlphttp/prometheus": { endpoint: PROMETHEUS_OTLP_ENDPOINT, tls: { insecure: true } } },
-    pipeline: { receivers: ["spanmetrics"], processors: ["memory_limiter", "resource/collector", "batch"], exporters: ["otlphttp/prometheus"] },
+    exporters: { [PROMETHEUS_EXPORTER]: { endpoint: PROMETHEUS_OTLP_ENDPOINT, tls: { insecure: true } } },
+    pipeline: { receivers: [SPAN_METRICS], processors: ["memory_limiter", "resource/collector", "batch"], exporters: [PROMETHEUS_EXPORTER] },
 };
 
 const jaegerExporter = { "otlp/jaeger": { endpoint: JAEGER_OTLP_ENDPOINT, tls: { insecure: true } } };
@@ -78,12 +85,13 @@ function collectorChartValues(names: { readonly release: string; readonly servic
 }
 
 /**
- * The chart's k8sattributes preset (the processor plus the RBAC to read pods): it finds the sending pod by the
- * connection's address and adds k8s.namespace.name and k8s.pod.name, which trace-to-logs queries Loki with.
+ * The chart's kubernetesAttributes preset (the processor plus the RBAC to read pods): it finds the sending pod by
+ * the connection's address and adds k8s.namespace.name and k8s.pod.name, which trace-to-logs queries Loki with.
  * Only the collector the sidecars connect to can see that address; the pipeline names the processor itself
- * (after memory_limiter, before batch drops the connection), so the preset does not prepend it again.
+ * (after memory_limiter, before batch drops the connection), so the preset does not prepend it again. The chart
+ * names the preset's processor k8s_attributes while `rewriteDeprecatedComponentNames` is on (its default).
  */
-const K8S_ATTRIBUTES = "k8sattributes";
+const K8S_ATTRIBUTES = "k8s_attributes";
 const podMetadata = { presets: { kubernetesAttributes: { enabled: true } } };
 
 /**
@@ -102,7 +110,7 @@ export function collectorValues(settings: Settings): Record<string, unknown> {
             exporters: { ...jaegerExporter, ...spanMetrics.exporters },
             service: {
                 pipelines: {
-                    traces: { receivers: ["otlp"], processors: ["memory_limiter", K8S_ATTRIBUTES, "batch"], exporters: ["otlp/jaeger", "spanmetrics"] },
+                    traces: { receivers: ["otlp"], processors: ["memory_limiter", K8S_ATTRIBUTES, "batch"], exporters: ["otlp/jaeger", SPAN_METRICS] },
                     metrics: spanMetrics.pipeline,
                     logs: null,
                 },
@@ -149,7 +157,7 @@ export function samplerValues(settings: Settings): Record<string, unknown> | und
         exporters: { ...jaegerExporter, ...spanMetrics.exporters },
         service: {
             pipelines: {
-                "traces/metrics": { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["spanmetrics"] },
+                "traces/metrics": { receivers: ["otlp"], processors: ["memory_limiter"], exporters: [SPAN_METRICS] },
                 traces: { receivers: ["otlp"], processors: ["memory_limiter", "tail_sampling", "batch"], exporters: ["otlp/jaeger"] },
                 metrics: spanMetrics.pipeline,
                 logs: null,
