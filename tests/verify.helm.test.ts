@@ -97,7 +97,8 @@ describe("render: the real Helm binary on charts the tests write", function () {
 
     it("takes the Kubernetes version from the kind node image, the managed cluster's setting, or the default", () => {
         const r = (type: string, inputs: Record<string, unknown>) => ({ ...release("x", "x", "1", {}), type, inputs });
-        assert.strictEqual(kubeVersionOf(run([r("command:local:Command", {})])), "1.35.8");
+        assert.strictEqual(kubeVersionOf(run([r("command:local:Command", { create: "kind create cluster --name x --config c.yaml" })])), "1.35.8");
+        assert.strictEqual(kubeVersionOf(run([r("command:local:Command", { create: "curl -fsS https://example.com/d.json" }), r("aws:eks/cluster:Cluster", { version: "1.33" })])), "1.33.0");
         assert.strictEqual(kubeVersionOf(run([r("aws:eks/cluster:Cluster", { version: "1.33" })])), "1.33.0");
         assert.strictEqual(kubeVersionOf(run([r("azure-native:containerservice:ManagedCluster", { kubernetesVersion: "1.34" })])), "1.34.0");
         assert.strictEqual(kubeVersionOf(run([])), "1.35.0");

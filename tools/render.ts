@@ -66,7 +66,8 @@ export function unwrapSecrets(value: unknown): unknown {
 export function kubeVersionOf(run: ProgramRun): string {
     const has = (type: string) => run.resources.find((r) => r.type === type);
     const full = (v: string) => (/^\d+\.\d+$/.test(v) ? `${v}.0` : v);
-    if (has("command:local:Command")) return /:v(\d+\.\d+\.\d+)/.exec(KIND_NODE_IMAGE)![1];
+    const kind = run.resources.some((r) => r.type === "command:local:Command" && String(r.inputs.create ?? "").startsWith("kind create cluster"));
+    if (kind) return /:v(\d+\.\d+\.\d+)/.exec(KIND_NODE_IMAGE)![1];
     const eks = has("aws:eks/cluster:Cluster");
     if (eks?.inputs.version) return full(eks.inputs.version);
     const aks = has("azure-native:containerservice:ManagedCluster");
