@@ -66,7 +66,7 @@ export function unwrapSecrets(value: unknown): unknown {
 export function kubeVersionOf(run: ProgramRun): string {
     const has = (type: string) => run.resources.find((r) => r.type === type);
     const full = (v: string) => (/^\d+\.\d+$/.test(v) ? `${v}.0` : v);
-    const kind = run.resources.some((r) => r.type === "command:local:Command" && String(r.inputs.create ?? "").startsWith("kind create cluster"));
+    const kind = run.resources.some((r) => r.type === "command:local:Command" && /\bkind create cluster\b/.test(String(r.inputs.create ?? "")));
     if (kind) return /:v(\d+\.\d+\.\d+)/.exec(KIND_NODE_IMAGE)![1];
     const eks = has("aws:eks/cluster:Cluster");
     if (eks?.inputs.version) return full(eks.inputs.version);
