@@ -13,7 +13,16 @@ export interface ChartPin {
 
 /** One Istio version for every Istio chart, so base, istiod, gateways, cni and ztunnel never drift apart. */
 export const ISTIO_VERSION = "1.30.5";
-const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
+/**
+ * Istio's chart repository since its move off Google Cloud: https://istio-release.storage.googleapis.com/charts loses
+ * its charts in December 2026 (istio.io blog "An update on our move to AWS", 2026-08-21; 1.31 upgrade notes).
+ */
+export const ISTIO_REPO = "https://blob.istio.io/istio-release/charts";
+/**
+ * Where every Istio image is pulled from, set explicitly in every Istio chart's values: gcr.io/istio-release and
+ * registry.istio.io are decommissioned, and from 1.31 images are published only to Docker Hub.
+ */
+export const ISTIO_HUB = "docker.io/istio";
 
 /** The Kubernetes minor versions Istio 1.30 supports: 1.32 to 1.36. */
 export const MIN_KUBERNETES_MINOR = 32;

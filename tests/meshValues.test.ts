@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { cidrSubnet } from "../components/cluster/cidr";
 import { eksKubeconfig } from "../components/cluster/eks";
 import { kindConfig } from "../components/cluster/kind";
-import { ACCESS_LOG_FORMAT, gatewaySelector, gatewayValues, istiodValues } from "../components/mesh/values";
+import { ACCESS_LOG_FORMAT, cniValues, gatewaySelector, gatewayValues, istioImages, istiodValues, ztunnelValues } from "../components/mesh/values";
 import { defaultClusterName } from "../settings/cluster";
 import { MeshSettings } from "../settings";
 import { presets } from "../settings/presets";
@@ -20,7 +20,7 @@ const prodMesh: MeshSettings = {
 
 describe("Istio values", () => {
     it("dev istiod: one fixed replica, laptop resources, JSON access logs to stdout, ALLOW_ANY", () => {
-        assert.deepStrictEqual(istiodValues(devMesh, presets.dev), {
+        assert.deepStrictEqual(istiodValues(devMesh, presets.dev, "1.31.1"), {
             autoscaleEnabled: false,
             autoscaleMin: 1,
             autoscaleMax: 1,
@@ -28,6 +28,8 @@ describe("Istio values", () => {
             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
             pdb: { minAvailable: 1 },
             global: {
+                hub: "docker.io/istio",
+                tag: "1.31.1",
                 defaultPodDisruptionBudget: { enabled: true },
                 logAsJson: true,
                 proxy: { resources: { requests: { cpu: "10m", memory: "40Mi" }, limits: { cpu: "200m", memory: "128Mi" } } },
@@ -43,8 +45,15 @@ describe("Istio values", () => {
         });
     });
 
+    it("every Istio image comes from docker.io/istio at the chart's version: istiod and proxies, cni, ztunnel", () => {
+        assert.deepStrictEqual(istioImages("1.30.5"), { hub: "docker.io/istio", tag: "1.30.5" });
+        assert.deepStrictEqual((cniValues(presets.dev, "1.31.1") as any).global, { hub: "docker.io/istio", tag: "1.31.1" });
+        const ztunnel = ztunnelValues(presets.dev, "1.31.1") as any;
+        assert.deepStrictEqual([ztunnel.hub, ztunnel.tag, ztunnel.global], ["docker.io/istio", "1.31.1", undefined]);
+    });
+
     it("the JSON access log keeps Istio's default fields and adds the trace id", () => {
-        const format = JSON.parse((istiodValues(devMesh, presets.dev) as any).meshConfig.accessLogFormat);
+        const format = JSON.parse((istiodValues(devMesh, presets.dev, "1.31.1") as any).meshConfig.accessLogFormat);
         assert.deepStrictEqual(Object.keys(format).sort(), [
             "authority", "bytes_received", "bytes_sent", "connection_termination_details", "downstream_local_address",
             "downstream_remote_address", "duration", "method", "path", "protocol", "request_id", "requested_server_name",
@@ -57,7 +66,7 @@ describe("Istio values", () => {
     });
 
     it("prod istiod: HPA 2-5 (so the chart renders its PDB), REGISTRY_ONLY", () => {
-        const v = istiodValues(prodMesh, presets.prod) as any;
+        const v = istiodValues(prodMesh, presets.prod, "1.31.1") as any;
         assert.deepStrictEqual([v.autoscaleEnabled, v.autoscaleMin, v.autoscaleMax], [true, 2, 5]);
         assert.deepStrictEqual(v.resources, { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } });
         assert.deepStrictEqual(v.meshConfig.outboundTrafficPolicy, { mode: "REGISTRY_ONLY" });
@@ -65,11 +74,11 @@ describe("Istio values", () => {
     });
 
     it("ambient istiod uses the ambient profile", () => {
-        assert.strictEqual((istiodValues({ ...devMesh, mode: "ambient" }, presets.dev) as any).profile, "ambient");
+        assert.strictEqual((istiodValues({ ...devMesh, mode: "ambient" }, presets.dev, "1.31.1") as any).profile, "ambient");
     });
 
     it("a tracing provider becomes an extension provider and the default tracing provider", () => {
-        const v = istiodValues(devMesh, presets.dev, { name: "otel-tracing", service: "otel-collector.observability.svc.cluster.local", port: 4317 }) as any;
+        const v = istiodValues(devMesh, presets.dev, "1.31.1", { name: "otel-tracing", service: "otel-collector.observability.svc.cluster.local", port: 4317 }) as any;
         assert.strictEqual(v.meshConfig.enableTracing, true);
         assert.deepStrictEqual(v.meshConfig.extensionProviders, [
             { name: "otel-tracing", opentelemetry: { service: "otel-collector.observability.svc.cluster.local", port: 4317 } },

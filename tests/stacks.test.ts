@@ -16,7 +16,7 @@ function release(run: ProgramRun, name: string) {
     return { release: r.inputs.name, chart: r.inputs.chart, version: r.inputs.version, namespace: r.inputs.namespace, repo: r.inputs.repositoryOpts?.repo };
 }
 
-const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
+const ISTIO_REPO = "https://blob.istio.io/istio-release/charts";
 
 describe("dev stack (kind, sidecar)", () => {
     let run: ProgramRun;

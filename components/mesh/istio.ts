@@ -57,17 +57,17 @@ export class IstioMesh extends pulumi.ComponentResource {
         }
         this.istiod = pinnedRelease(`${name}-istiod`, {
             releaseName: releaseNames.istiod, pin: charts.istiod, namespace: systemNs.metadata.name, preset,
-            values: istiodValues(mesh, preset, args.tracing),
+            values: istiodValues(mesh, preset, charts.istiod.version, args.tracing),
         }, { ...child, dependsOn: istiodDeps });
 
         if (ambient) {
             this.cni = pinnedRelease(`${name}-cni`, {
                 releaseName: releaseNames.cni, pin: charts.istioCni, namespace: systemNs.metadata.name, preset,
-                values: cniValues(preset),
+                values: cniValues(preset, charts.istioCni.version),
             }, { ...child, dependsOn: [this.istiod] });
             this.ztunnel = pinnedRelease(`${name}-ztunnel`, {
                 releaseName: releaseNames.ztunnel, pin: charts.ztunnel, namespace: systemNs.metadata.name, preset,
-                values: ztunnelValues(preset),
+                values: ztunnelValues(preset, charts.ztunnel.version),
             }, { ...child, dependsOn: [this.cni] });
         }
 

@@ -1,5 +1,6 @@
 import { Cluster, INGRESS_NODE_PORTS } from "../cluster";
 import { MeshSettings, Preset } from "../../settings";
+import { ISTIO_HUB } from "../../versions";
 export { EGRESS_NAMESPACE, INGRESS_NAMESPACE, ISTIO_NAMESPACE } from "../names";
 
 /** Where istiod sends traces: an OpenTelemetry extension provider named in meshConfig. */
@@ -26,6 +27,15 @@ export const GATEWAY_LISTENER_PORTS = { http: 80, https: 443 } as const;
 /** The selector label value the gateway chart gives pods of a gateway release. */
 export function gatewaySelector(releaseName: string): string {
     return releaseName.replace(/^istio-/, "");
+}
+
+/**
+ * The hub and tag of an Istio version's images, set explicitly so no pod pulls from a chart's default registry
+ * (the retired gcr.io/istio-release or registry.istio.io). Gateways use `image: auto`: istiod's injector fills them
+ * in from its own `global.hub`/`global.tag`.
+ */
+export function istioImages(version: string): { readonly hub: string; readonly tag: string } {
+    return { hub: ISTIO_HUB, tag: version };
 }
 
 /** Replicas as the Istio charts express them: an HPA when the bounds differ, a fixed count otherwise. */
@@ -65,7 +75,7 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
     trace_id: "%TRACE_ID%",
 };
 
-export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: TracingProvider): Record<string, unknown> {
+export function istiodValues(mesh: MeshSettings, preset: Preset, version: string, tracing?: TracingProvider): Record<string, unknown> {
     const s = scaling(mesh.istiodReplicas, mesh.istiodMaxReplicas);
     const meshConfig: Record<string, unknown> = {
         accessLogFile: "/dev/stdout",
@@ -90,6 +100,8 @@ export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: Traci
         // The chart renders the PDB only when more than one replica is guaranteed.
         pdb: { minAvailable: 1 },
         global: {
+            // istiod's own image and every injected proxy (sidecars, gateways, waypoints).
+            ...istioImages(version),
             defaultPodDisruptionBudget: { enabled: true },
             logAsJson: true,
             proxy: { resources: preset.sizing.sidecar },
@@ -120,10 +132,11 @@ export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, pr
     };
 }
 
-export function cniValues(preset: Preset): Record<string, unknown> {
-    return { profile: "ambient", resources: preset.sizing.cni };
+export function cniValues(preset: Preset, version: string): Record<string, unknown> {
+    return { profile: "ambient", resources: preset.sizing.cni, global: istioImages(version) };
 }
 
-export function ztunnelValues(preset: Preset): Record<string, unknown> {
-    return { profile: "ambient", resources: preset.sizing.ztunnel, logAsJson: true };
+export function ztunnelValues(preset: Preset, version: string): Record<string, unknown> {
+    // The ztunnel chart reads only its top-level hub and tag.
+    return { profile: "ambient", resources: preset.sizing.ztunnel, logAsJson: true, ...istioImages(version) };
 }
