@@ -42,9 +42,9 @@ describe("dev stack (kind, sidecar)", () => {
     });
 
     it("installs Istio base -> istiod -> ingress gateway, pinned, on the cluster's provider", () => {
-        assert.deepStrictEqual(release(run, "mesh-base"), { release: "istio-base", chart: "base", version: "1.30.5", namespace: "istio-system", repo: ISTIO_REPO });
-        assert.deepStrictEqual(release(run, "mesh-istiod"), { release: "istiod", chart: "istiod", version: "1.30.5", namespace: "istio-system", repo: ISTIO_REPO });
-        assert.deepStrictEqual(release(run, "mesh-ingress-gateway"), { release: "istio-ingressgateway", chart: "gateway", version: "1.30.5", namespace: "istio-ingress", repo: ISTIO_REPO });
+        assert.deepStrictEqual(release(run, "mesh-base"), { release: "istio-base", chart: "base", version: "1.31.1", namespace: "istio-system", repo: ISTIO_REPO });
+        assert.deepStrictEqual(release(run, "mesh-istiod"), { release: "istiod", chart: "istiod", version: "1.31.1", namespace: "istio-system", repo: ISTIO_REPO });
+        assert.deepStrictEqual(release(run, "mesh-ingress-gateway"), { release: "istio-ingressgateway", chart: "gateway", version: "1.31.1", namespace: "istio-ingress", repo: ISTIO_REPO });
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-base")), ["mesh-ns-system"]);
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-istiod")), ["mesh-base", "mesh-ns-system"]);
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-ingress-gateway")), ["mesh-istiod", "mesh-ns-ingress"]);
@@ -67,7 +67,7 @@ describe("dev stack (kind, sidecar)", () => {
     it("exports the kubeconfig only as a secret", () => {
         assert.deepStrictEqual([...run.secretOutputs], ["kubeconfig"]);
         assert.strictEqual(run.outputs.clusterName, "meshstack-dev");
-        assert.strictEqual(run.outputs.istioVersion, "1.30.5");
+        assert.strictEqual(run.outputs.istioVersion, "1.31.1");
     });
 });
 
@@ -124,7 +124,7 @@ describe("prod stack (EKS)", () => {
         const ingress = one(run, RELEASE, "mesh-ingress-gateway").inputs;
         assert.strictEqual(ingress.values.service.type, "LoadBalancer");
         assert.deepStrictEqual(ingress.values.podDisruptionBudget, { minAvailable: 1 });
-        assert.deepStrictEqual(release(run, "mesh-egress-gateway"), { release: "istio-egressgateway", chart: "gateway", version: "1.30.5", namespace: "istio-egress", repo: ISTIO_REPO });
+        assert.deepStrictEqual(release(run, "mesh-egress-gateway"), { release: "istio-egressgateway", chart: "gateway", version: "1.31.1", namespace: "istio-egress", repo: ISTIO_REPO });
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-egress-gateway")), ["mesh-istiod", "mesh-ns-egress"]);
     });
 });
@@ -182,10 +182,10 @@ describe("other cluster kinds and modes", () => {
     it("ambient: Gateway API CRDs before istiod, then cni -> ztunnel, the gateway waiting on istiod only", async () => {
         const run = await evaluate("dev", { "mesh.mode": "ambient" });
         assert.strictEqual(one(run, "kubernetes:yaml/v2:ConfigFile", "mesh-gateway-api-crds").inputs.file,
-            "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml");
+            "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.0/standard-install.yaml");
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-istiod")), ["mesh-base", "mesh-gateway-api-crds", "mesh-ns-system"]);
-        assert.deepStrictEqual(release(run, "mesh-cni"), { release: "istio-cni", chart: "cni", version: "1.30.5", namespace: "istio-system", repo: ISTIO_REPO });
-        assert.deepStrictEqual(release(run, "mesh-ztunnel"), { release: "ztunnel", chart: "ztunnel", version: "1.30.5", namespace: "istio-system", repo: ISTIO_REPO });
+        assert.deepStrictEqual(release(run, "mesh-cni"), { release: "istio-cni", chart: "cni", version: "1.31.1", namespace: "istio-system", repo: ISTIO_REPO });
+        assert.deepStrictEqual(release(run, "mesh-ztunnel"), { release: "ztunnel", chart: "ztunnel", version: "1.31.1", namespace: "istio-system", repo: ISTIO_REPO });
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-cni")), ["mesh-istiod", "mesh-ns-system"]);
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-ztunnel")), ["mesh-cni", "mesh-ns-system"]);
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-ingress-gateway")), ["mesh-istiod", "mesh-ns-ingress"]);
