@@ -5,7 +5,6 @@ import { COLLECTOR, fqdn } from "./components/observability/names";
 import { ObservabilityStack } from "./components/observability/stack";
 import { MeshPolicies } from "./components/policy";
 import { readSettings } from "./settings";
-import { ISTIO_VERSION } from "./versions";
 
 // settings -> cluster -> mesh -> observability -> mesh policies -> outputs.
 // Settings are validated before any resource exists.
@@ -24,7 +23,8 @@ export const environment = settings.environment;
 export const clusterName = cluster.name;
 export const kubeconfig = cluster.kubeconfig;
 export const meshMode = settings.mesh.mode;
-export const istioVersion = ISTIO_VERSION;
+export const istioVersion = settings.mesh.version;
+export const istioControlPlanes = mesh.controlPlanes.map(({ plane }) => ({ release: plane.releaseName, version: plane.version, revision: plane.revision, tags: plane.tags }));
 export const istioRootNamespace = mesh.rootNamespace;
 export const urls = observability.urls;
 export const portForward = observability.portForward;

@@ -35,12 +35,26 @@ export const ISTIO_HUB = "docker.io/istio";
 export const MIN_KUBERNETES_MINOR = 32;
 export const MAX_KUBERNETES_MINOR = 36;
 
+/**
+ * The Istio versions meshstack knows, oldest first: `meshstack:mesh.version` and `mesh.canaryVersion` may name only
+ * these, so every control plane a stack runs comes from charts pinned here. ISTIO_VERSION is the newest.
+ */
+export const ISTIO_VERSIONS = ["1.30.5", ISTIO_VERSION] as const;
+
+/** The five Istio charts of one version (base, istiod, gateway, cni, ztunnel), all from ISTIO_REPO. */
+export function istioCharts(version: string) {
+    const pin = (chart: string): ChartPin => ({ repo: ISTIO_REPO, chart, version });
+    return { base: pin("base"), istiod: pin("istiod"), gateway: pin("gateway"), cni: pin("cni"), ztunnel: pin("ztunnel") };
+}
+
+const istio = istioCharts(ISTIO_VERSION);
+
 export const charts = {
-    istioBase: { repo: ISTIO_REPO, chart: "base", version: ISTIO_VERSION },
-    istiod: { repo: ISTIO_REPO, chart: "istiod", version: ISTIO_VERSION },
-    istioGateway: { repo: ISTIO_REPO, chart: "gateway", version: ISTIO_VERSION },
-    istioCni: { repo: ISTIO_REPO, chart: "cni", version: ISTIO_VERSION },
-    ztunnel: { repo: ISTIO_REPO, chart: "ztunnel", version: ISTIO_VERSION },
+    istioBase: istio.base,
+    istiod: istio.istiod,
+    istioGateway: istio.gateway,
+    istioCni: istio.cni,
+    ztunnel: istio.ztunnel,
     kubePrometheusStack: { repo: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "88.5.3" },
     // The OSS Loki chart moved to the community repo; grafana/helm-charts' loki is the enterprise one.
     loki: { repo: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0" },

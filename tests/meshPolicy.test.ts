@@ -147,7 +147,7 @@ describe("mesh policies", function () {
             for (const { r, component } of objects) {
                 const ns = r.inputs.metadata.namespace;
                 const nsDep = ns === "istio-system" ? [] : ns === "istio-ingress" ? ["mesh-ingress-gateway"] : ns === "istio-egress" ? ["mesh-egress-gateway"] : [`policies-ns-${ns}`];
-                assert.deepStrictEqual(depNames(r), ["mesh-istiod", ...nsDep].sort(), r.name);
+                assert.deepStrictEqual(depNames(r), ["mesh-istiod-1-31-1", ...nsDep].sort(), r.name);
                 assert.strictEqual(providerName(r), "cluster-provider", r.name);
                 assert.strictEqual(r.name, `policies-${ns}-${r.inputs.metadata.name}`);
                 assert.strictEqual(r.parent, component, r.name);
@@ -157,7 +157,7 @@ describe("mesh policies", function () {
         it("creates the application namespaces with sidecar injection, after istiod", () => {
             const namespaces = dev.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && r.name.startsWith("policies-"));
             assert.deepStrictEqual(namespaces.map((r) => [r.name, r.inputs.metadata, depNames(r), providerName(r)]).sort(), ["core", "edge", "ml", "payments"].map((ns) => [
-                `policies-ns-${ns}`, { name: ns, labels: { "istio-injection": "enabled" } }, ["mesh-istiod"], "cluster-provider",
+                `policies-ns-${ns}`, { name: ns, labels: { "istio.io/rev": "stable" } }, ["mesh-istiod-1-31-1", "mesh-tag-stable"], "cluster-provider",
             ]));
             assert.deepStrictEqual(dev.outputs.appNamespaces, ["edge", "core", "ml", "payments"]);
         });

@@ -11,16 +11,19 @@ import { KIND_NODE_IMAGE } from "../versions";
 
 const devMesh: MeshSettings = {
     mode: "sidecar", egressGateway: false, outboundTrafficPolicy: "ALLOW_ANY",
-    istiodReplicas: 1, istiodMaxReplicas: 1, gatewayReplicas: 1, gatewayMaxReplicas: 1,
+    istiodReplicas: 1, istiodMaxReplicas: 1, gatewayReplicas: 1, gatewayMaxReplicas: 1, version: "1.31.1",
 };
 const prodMesh: MeshSettings = {
     mode: "sidecar", egressGateway: true, outboundTrafficPolicy: "REGISTRY_ONLY",
-    istiodReplicas: 2, istiodMaxReplicas: 5, gatewayReplicas: 2, gatewayMaxReplicas: 5,
+    istiodReplicas: 2, istiodMaxReplicas: 5, gatewayReplicas: 2, gatewayMaxReplicas: 5, version: "1.31.1",
 };
+
+const STABLE = { version: "1.31.1", revision: "1-31-1" };
 
 describe("Istio values", () => {
     it("dev istiod: one fixed replica, laptop resources, JSON access logs to stdout, ALLOW_ANY", () => {
-        assert.deepStrictEqual(istiodValues(devMesh, presets.dev, "1.31.1"), {
+        assert.deepStrictEqual(istiodValues(devMesh, presets.dev, STABLE), {
+            revision: "1-31-1",
             autoscaleEnabled: false,
             autoscaleMin: 1,
             autoscaleMax: 1,
@@ -47,13 +50,14 @@ describe("Istio values", () => {
 
     it("every Istio image comes from docker.io/istio at the chart's version: istiod and proxies, cni, ztunnel", () => {
         assert.deepStrictEqual(istioImages("1.30.5"), { hub: "docker.io/istio", tag: "1.30.5" });
-        assert.deepStrictEqual((cniValues(presets.dev, "1.31.1") as any).global, { hub: "docker.io/istio", tag: "1.31.1" });
-        const ztunnel = ztunnelValues(presets.dev, "1.31.1") as any;
-        assert.deepStrictEqual([ztunnel.hub, ztunnel.tag, ztunnel.global], ["docker.io/istio", "1.31.1", undefined]);
+        const cni = cniValues(presets.dev, STABLE) as any;
+        assert.deepStrictEqual([cni.global, cni.revision], [{ hub: "docker.io/istio", tag: "1.31.1" }, "1-31-1"]);
+        const ztunnel = ztunnelValues(presets.dev, STABLE) as any;
+        assert.deepStrictEqual([ztunnel.hub, ztunnel.tag, ztunnel.global, ztunnel.revision], ["docker.io/istio", "1.31.1", undefined, "1-31-1"]);
     });
 
     it("the JSON access log keeps Istio's default fields and adds the trace id", () => {
-        const format = JSON.parse((istiodValues(devMesh, presets.dev, "1.31.1") as any).meshConfig.accessLogFormat);
+        const format = JSON.parse((istiodValues(devMesh, presets.dev, STABLE) as any).meshConfig.accessLogFormat);
         assert.deepStrictEqual(Object.keys(format).sort(), [
             "authority", "bytes_received", "bytes_sent", "connection_termination_details", "downstream_local_address",
             "downstream_remote_address", "duration", "method", "path", "protocol", "request_id", "requested_server_name",
@@ -66,7 +70,7 @@ describe("Istio values", () => {
     });
 
     it("prod istiod: HPA 2-5 (so the chart renders its PDB), REGISTRY_ONLY", () => {
-        const v = istiodValues(prodMesh, presets.prod, "1.31.1") as any;
+        const v = istiodValues(prodMesh, presets.prod, STABLE) as any;
         assert.deepStrictEqual([v.autoscaleEnabled, v.autoscaleMin, v.autoscaleMax], [true, 2, 5]);
         assert.deepStrictEqual(v.resources, { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } });
         assert.deepStrictEqual(v.meshConfig.outboundTrafficPolicy, { mode: "REGISTRY_ONLY" });
@@ -74,11 +78,11 @@ describe("Istio values", () => {
     });
 
     it("ambient istiod uses the ambient profile", () => {
-        assert.strictEqual((istiodValues({ ...devMesh, mode: "ambient" }, presets.dev, "1.31.1") as any).profile, "ambient");
+        assert.strictEqual((istiodValues({ ...devMesh, mode: "ambient" }, presets.dev, STABLE) as any).profile, "ambient");
     });
 
     it("a tracing provider becomes an extension provider and the default tracing provider", () => {
-        const v = istiodValues(devMesh, presets.dev, "1.31.1", { name: "otel-tracing", service: "otel-collector.observability.svc.cluster.local", port: 4317 }) as any;
+        const v = istiodValues(devMesh, presets.dev, STABLE, { name: "otel-tracing", service: "otel-collector.observability.svc.cluster.local", port: 4317 }) as any;
         assert.strictEqual(v.meshConfig.enableTracing, true);
         assert.deepStrictEqual(v.meshConfig.extensionProviders, [
             { name: "otel-tracing", opentelemetry: { service: "otel-collector.observability.svc.cluster.local", port: 4317 } },
@@ -87,7 +91,7 @@ describe("Istio values", () => {
     });
 
     it("ingress gateway without a load balancer: NodePort on the ports kind maps to the laptop", () => {
-        const v = gatewayValues("ingress", devMesh, presets.dev, { loadBalancer: false }) as any;
+        const v = gatewayValues("ingress", devMesh, presets.dev, { loadBalancer: false }, STABLE) as any;
         assert.deepStrictEqual(v.service, {
             type: "NodePort",
             ports: [
@@ -101,12 +105,12 @@ describe("Istio values", () => {
     });
 
     it("ingress gateway in a cloud: LoadBalancer, HPA and a PDB; egress stays ClusterIP", () => {
-        const ingress = gatewayValues("ingress", prodMesh, presets.prod, { loadBalancer: true }) as any;
+        const ingress = gatewayValues("ingress", prodMesh, presets.prod, { loadBalancer: true }, STABLE) as any;
         assert.strictEqual(ingress.service.type, "LoadBalancer");
         assert.ok(ingress.service.ports.every((p: any) => p.nodePort === undefined));
         assert.deepStrictEqual(ingress.autoscaling, { enabled: true, minReplicas: 2, maxReplicas: 5 });
         assert.deepStrictEqual(ingress.podDisruptionBudget, { minAvailable: 1 });
-        assert.strictEqual((gatewayValues("egress", prodMesh, presets.prod, { loadBalancer: true }) as any).service.type, "ClusterIP");
+        assert.strictEqual((gatewayValues("egress", prodMesh, presets.prod, { loadBalancer: true }, STABLE) as any).service.type, "ClusterIP");
     });
 
     it("derives the gateway selector label the chart gives its pods", () => {

@@ -1,6 +1,7 @@
 import { Cluster, INGRESS_NODE_PORTS } from "../cluster";
 import { MeshSettings, Preset } from "../../settings";
 import { ISTIO_HUB } from "../../versions";
+import { ControlPlane } from "./revisions";
 export { EGRESS_NAMESPACE, INGRESS_NAMESPACE, ISTIO_NAMESPACE } from "../names";
 
 /** Where istiod sends traces: an OpenTelemetry extension provider named in meshConfig. */
@@ -20,6 +21,9 @@ export const releaseNames = {
     ingressGateway: "istio-ingressgateway",
     egressGateway: "istio-egressgateway",
 } as const;
+
+/** Pod annotation naming the revision a gateway was last rolled onto. */
+export const GATEWAY_REVISION_ANNOTATION = "meshstack.io/istio-revision";
 
 /** Ports gateway pods listen on (the chart lets them bind below 1024); their Services target these. */
 export const GATEWAY_LISTENER_PORTS = { http: 80, https: 443 } as const;
@@ -75,7 +79,8 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
     trace_id: "%TRACE_ID%",
 };
 
-export function istiodValues(mesh: MeshSettings, preset: Preset, version: string, tracing?: TracingProvider): Record<string, unknown> {
+/** Values of one revisioned istiod release; its revision tags are separate objects (see revisions.ts). */
+export function istiodValues(mesh: MeshSettings, preset: Preset, plane: Pick<ControlPlane, "version" | "revision">, tracing?: TracingProvider): Record<string, unknown> {
     const s = scaling(mesh.istiodReplicas, mesh.istiodMaxReplicas);
     const meshConfig: Record<string, unknown> = {
         accessLogFile: "/dev/stdout",
@@ -92,6 +97,7 @@ export function istiodValues(mesh: MeshSettings, preset: Preset, version: string
     }
     return {
         ...(mesh.mode === "ambient" ? { profile: "ambient" } : {}),
+        revision: plane.revision,
         autoscaleEnabled: s.autoscale,
         autoscaleMin: s.min,
         autoscaleMax: s.max,
@@ -101,7 +107,7 @@ export function istiodValues(mesh: MeshSettings, preset: Preset, version: string
         pdb: { minAvailable: 1 },
         global: {
             // istiod's own image and every injected proxy (sidecars, gateways, waypoints).
-            ...istioImages(version),
+            ...istioImages(plane.version),
             defaultPodDisruptionBudget: { enabled: true },
             logAsJson: true,
             proxy: { resources: preset.sizing.sidecar },
@@ -111,12 +117,19 @@ export function istiodValues(mesh: MeshSettings, preset: Preset, version: string
     };
 }
 
-export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, preset: Preset, cluster: Pick<Cluster, "loadBalancer">): Record<string, unknown> {
+/**
+ * A gateway follows the `stable` tag: its pods carry `istio.io/rev: stable` and are injected by whichever revision the
+ * tag points at. The revision in a pod annotation rolls the gateway when the tag moves (the chart's pod template
+ * would not change otherwise), so gateways leave an old control plane before it is removed.
+ */
+export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, preset: Preset, cluster: Pick<Cluster, "loadBalancer">, stable: Pick<ControlPlane, "revision">): Record<string, unknown> {
     const s = scaling(mesh.gatewayReplicas, mesh.gatewayMaxReplicas);
     // Egress stays inside the cluster; ingress is a NodePort with fixed ports where no load balancer exists.
     const type = kind === "egress" ? "ClusterIP" : cluster.loadBalancer ? "LoadBalancer" : "NodePort";
     const nodePort = (port: number) => (type === "NodePort" ? { nodePort: port } : {});
     return {
+        revision: "stable",
+        podAnnotations: { [GATEWAY_REVISION_ANNOTATION]: stable.revision },
         service: {
             type,
             ports: [
@@ -132,11 +145,12 @@ export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, pr
     };
 }
 
-export function cniValues(preset: Preset, version: string): Record<string, unknown> {
-    return { profile: "ambient", resources: preset.sizing.cni, global: istioImages(version) };
+/** Ambient's node agents upgrade in place with the stable control plane (Istio's ambient upgrade guide). */
+export function cniValues(preset: Preset, stable: Pick<ControlPlane, "version" | "revision">): Record<string, unknown> {
+    return { profile: "ambient", revision: stable.revision, resources: preset.sizing.cni, global: istioImages(stable.version) };
 }
 
-export function ztunnelValues(preset: Preset, version: string): Record<string, unknown> {
-    // The ztunnel chart reads only its top-level hub and tag.
-    return { profile: "ambient", resources: preset.sizing.ztunnel, logAsJson: true, ...istioImages(version) };
+export function ztunnelValues(preset: Preset, stable: Pick<ControlPlane, "version" | "revision">): Record<string, unknown> {
+    // The ztunnel chart reads only its top-level hub and tag; its revision picks the istiod-<revision> it connects to.
+    return { profile: "ambient", revision: stable.revision, resources: preset.sizing.ztunnel, logAsJson: true, ...istioImages(stable.version) };
 }

@@ -51,8 +51,9 @@ export class MeshPolicies extends pulumi.ComponentResource {
         const waitFor = new Map<string, pulumi.Resource>([[mesh.ingress.namespace, mesh.ingress.release]]);
         if (mesh.egress) waitFor.set(mesh.egress.namespace, mesh.egress.release);
         for (const ns of plan.namespaces) {
-            // Injection and ambient labels are read by istiod's webhook and CNI, so the namespace waits for istiod too.
-            waitFor.set(ns.name, namespace(`${name}-ns-${ns.name}`, ns.name, { ...ns.labels }, { ...child, dependsOn: [mesh.istiod] }));
+            // The revision tag's webhook injects the namespace's pods and ambient labels are read by istiod and CNI,
+            // so the namespace waits for the webhook of the tag it follows.
+            waitFor.set(ns.name, namespace(`${name}-ns-${ns.name}`, ns.name, { ...ns.labels }, { ...child, dependsOn: [mesh.istiod, mesh.tagWebhook(ns.revision)] }));
         }
         for (const o of plan.objects) {
             const dependsOn = [mesh.istiod, ...(waitFor.has(o.metadata.namespace) ? [waitFor.get(o.metadata.namespace)!] : [])];
