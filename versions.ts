@@ -61,7 +61,8 @@ export const charts = {
     alloy: { repo: "https://grafana.github.io/helm-charts", chart: "alloy", version: "1.11.1" },
     jaeger: { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "4.11.1" },
     otelCollector: { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-collector", version: "0.170.0" },
-    kiali: { repo: "https://kiali.org/helm-charts", chart: "kiali-server", version: "2.29.0" },
+    // The Kiali Istio 1.31 ships with (istio/istio release-1.31 samples/addons/kiali.yaml: kiali-server-2.27.0).
+    kiali: { repo: "https://kiali.org/helm-charts", chart: "kiali-server", version: "2.27.0" },
 } as const satisfies Record<string, ChartPin>;
 
 /**

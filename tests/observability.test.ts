@@ -66,7 +66,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 ["observability-alloy", "alloy", "alloy", "1.11.1"],
                 ["observability-jaeger", "jaeger", "jaeger", "4.11.1"],
                 ["observability-otel-collector", "otel-collector", "opentelemetry-collector", "0.170.0"],
-                ["observability-kiali", "kiali", "kiali-server", "2.29.0"],
+                ["observability-kiali", "kiali", "kiali-server", "2.27.0"],
             ];
             for (const [name, releaseName, chart, version] of expected) {
                 const r = release(dev, name);
