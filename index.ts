@@ -7,7 +7,6 @@ import { COLLECTOR, fqdn } from "./components/observability/names";
 import { ObservabilityStack } from "./components/observability/stack";
 import { MeshPolicies } from "./components/policy";
 import { readSettings } from "./settings";
-import { ISTIO_VERSION } from "./versions";
 
 // settings -> cluster -> mesh -> observability -> mesh policies -> outputs.
 // Settings are validated before any resource exists.
@@ -31,7 +30,8 @@ export const clusterName = cluster.name;
 export const kubeContext = contextOf(settings.cluster);
 export const kubeconfig = cluster.kubeconfig;
 export const meshMode = settings.mesh.mode;
-export const istioVersion = ISTIO_VERSION;
+export const istioVersion = settings.mesh.version;
+export const istioControlPlanes = mesh.controlPlanes.map(({ plane }) => ({ release: plane.releaseName, version: plane.version, revision: plane.revision, tags: plane.tags }));
 export const istioRootNamespace = mesh.rootNamespace;
 export const urls = observability.urls;
 export const portForward = observability.portForward;

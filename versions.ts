@@ -11,37 +11,74 @@ export interface ChartPin {
     readonly version: string;
 }
 
-/** One Istio version for every Istio chart, so base, istiod, gateways, cni and ztunnel never drift apart. */
-export const ISTIO_VERSION = "1.30.5";
-const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
+/**
+ * One Istio version for every Istio chart, so base, istiod, gateways, cni and ztunnel never drift apart.
+ * 1.31 sends not-ready endpoints to Envoy unless a DestinationRule sets outlierDetection.minHealthPercent
+ * (see TRAFFIC_PRESETS in components/policy/traffic.ts for meshstack's choice).
+ */
+export const ISTIO_VERSION = "1.31.1";
+/**
+ * Istio's chart repository since its move off Google Cloud: https://istio-release.storage.googleapis.com/charts loses
+ * its charts in December 2026 (istio.io blog "An update on our move to AWS", 2026-08-21; 1.31 upgrade notes).
+ */
+export const ISTIO_REPO = "https://blob.istio.io/istio-release/charts";
+/**
+ * Where every Istio image is pulled from, set explicitly in every Istio chart's values: gcr.io/istio-release and
+ * registry.istio.io are decommissioned, and from 1.31 images are published only to Docker Hub.
+ */
+export const ISTIO_HUB = "docker.io/istio";
 
-/** The Kubernetes minor versions Istio 1.30 supports: 1.32 to 1.36. */
+/**
+ * The Kubernetes minor versions Istio 1.31 supports: 1.32 to 1.36 (istio.io supported releases; istioctl's
+ * MinK8SVersion = 32 on release-1.31).
+ */
 export const MIN_KUBERNETES_MINOR = 32;
 export const MAX_KUBERNETES_MINOR = 36;
 
+/**
+ * The Istio versions meshstack knows, oldest first: `meshstack:mesh.version` and `mesh.canaryVersion` may name only
+ * these, so every control plane a stack runs comes from charts pinned here. ISTIO_VERSION is the newest.
+ */
+export const ISTIO_VERSIONS = ["1.30.5", ISTIO_VERSION] as const;
+
+/** The five Istio charts of one version (base, istiod, gateway, cni, ztunnel), all from ISTIO_REPO. */
+export function istioCharts(version: string) {
+    const pin = (chart: string): ChartPin => ({ repo: ISTIO_REPO, chart, version });
+    return { base: pin("base"), istiod: pin("istiod"), gateway: pin("gateway"), cni: pin("cni"), ztunnel: pin("ztunnel") };
+}
+
+const istio = istioCharts(ISTIO_VERSION);
+
 export const charts = {
-    istioBase: { repo: ISTIO_REPO, chart: "base", version: ISTIO_VERSION },
-    istiod: { repo: ISTIO_REPO, chart: "istiod", version: ISTIO_VERSION },
-    istioGateway: { repo: ISTIO_REPO, chart: "gateway", version: ISTIO_VERSION },
-    istioCni: { repo: ISTIO_REPO, chart: "cni", version: ISTIO_VERSION },
-    ztunnel: { repo: ISTIO_REPO, chart: "ztunnel", version: ISTIO_VERSION },
+    istioBase: istio.base,
+    istiod: istio.istiod,
+    istioGateway: istio.gateway,
+    istioCni: istio.cni,
+    ztunnel: istio.ztunnel,
     kubePrometheusStack: { repo: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "88.5.3" },
     // The OSS Loki chart moved to the community repo; grafana/helm-charts' loki is the enterprise one.
     loki: { repo: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0" },
     alloy: { repo: "https://grafana.github.io/helm-charts", chart: "alloy", version: "1.11.1" },
     jaeger: { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "4.11.1" },
     otelCollector: { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-collector", version: "0.170.0" },
-    kiali: { repo: "https://kiali.org/helm-charts", chart: "kiali-server", version: "2.29.0" },
+    // The Kiali Istio 1.31 ships with (istio/istio release-1.31 samples/addons/kiali.yaml: kiali-server-2.27.0).
+    kiali: { repo: "https://kiali.org/helm-charts", chart: "kiali-server", version: "2.27.0" },
 } as const satisfies Record<string, ChartPin>;
 
-/** Gateway API CRDs (not shipped by Istio's base chart; ambient waypoints need them). */
-export const GATEWAY_API_VERSION = "v1.5.1";
+/**
+ * Gateway API CRDs (not shipped by Istio's base chart; ambient waypoints need them): the version Istio 1.31 is built
+ * and conformance-tested against (sigs.k8s.io/gateway-api in istio/istio's go.mod on release-1.31).
+ */
+export const GATEWAY_API_VERSION = "v1.6.0";
 export const gatewayApiCrdsUrl =
     `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
 
 /** kind release the node image below was built for (older kind binaries cannot run it). */
 export const KIND_VERSION = "v0.33.0";
-/** kind node image, pinned by tag and by the digest kind's release notes publish. */
+/**
+ * kind node image, pinned by tag and by the digest kind's release notes publish. Not kind's own default
+ * (v0.33.0 defaults to Kubernetes 1.37, outside the range Istio 1.31 supports).
+ */
 export const KIND_NODE_IMAGE =
     "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0";
 

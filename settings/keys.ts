@@ -3,7 +3,7 @@
  * Pulumi.yaml declares the same keys (a test keeps the two in step); environment defaults live in presets.ts.
  */
 
-import { DEFAULT_KUBERNETES_VERSION } from "../versions";
+import { DEFAULT_KUBERNETES_VERSION, ISTIO_VERSION, ISTIO_VERSIONS } from "../versions";
 
 /** A RegExp, or any check with the same shape. */
 export interface Matcher {
@@ -93,4 +93,6 @@ export const meshKeys: readonly KeySpec[] = [
     { key: "mesh.istiodMaxReplicas", type: "integer", min: 1, max: 20, description: "Maximum istiod replicas under the HPA." },
     { key: "mesh.gatewayReplicas", type: "integer", min: 1, max: 20, description: "Minimum ingress/egress gateway replicas." },
     { key: "mesh.gatewayMaxReplicas", type: "integer", min: 1, max: 50, description: "Maximum gateway replicas under the HPA." },
+    { key: "mesh.version", type: "string", oneOf: ISTIO_VERSIONS, description: "Istio version of the stable control plane (revision tags stable and default), the gateways and, in ambient mode, istio-cni and ztunnel.", defaultText: `${ISTIO_VERSION} (pinned in versions.ts)` },
+    { key: "mesh.canaryVersion", type: "string", oneOf: ISTIO_VERSIONS, description: "A second Istio version installed beside the stable one (revision tag canary) for namespaces with revision: canary; sidecar mode only (see the upgrade runbook in README.md).", defaultText: "unset: one control plane" },
 ];

@@ -18,7 +18,7 @@ const RESERVED_NAMESPACES = [INGRESS_NAMESPACE, EGRESS_NAMESPACE, OBSERVABILITY_
 
 export interface CheckContext {
     readonly env: Env;
-    readonly mesh: Pick<MeshSettings, "mode" | "egressGateway">;
+    readonly mesh: Pick<MeshSettings, "mode" | "egressGateway" | "canaryVersion">;
     readonly policy: MeshPolicySettings;
     /**
      * Names given in the stack file, including those of entries rejected for another reason (already reported):
@@ -29,6 +29,8 @@ export interface CheckContext {
         readonly namespaces: ReadonlySet<string>;
         /** Paths of services whose `versions` was rejected: their subset references are not checked again. */
         readonly rejectedVersions: ReadonlySet<string>;
+        /** True when the stack file sets mesh.canaryVersion, even if it was rejected (already reported). */
+        readonly canaryVersion?: boolean;
     };
 }
 
@@ -48,6 +50,9 @@ export function checkApp(app: AppSettings, ctx: CheckContext, problems: string[]
         }
         namespaceAt.set(ns.name, namespaceAt.get(ns.name) ?? i);
         if (ns.mtlsMode !== undefined) checkExceptionMode(ns.mtlsMode, `${path}.mtlsMode`, ctx, at);
+        if (ns.revision === "canary" && ctx.mesh.canaryVersion === undefined && !ctx.declared?.canaryVersion) {
+            at(`${path}.revision`, `"canary" needs a canary control plane, but ${keyName("mesh.canaryVersion")} is not set; set it, or use revision: stable`);
+        }
         if (ns.samplingPercentage !== undefined && ctx.env === "prod") {
             checkProdSampling(ns.samplingPercentage, `${path}.samplingPercentage`, problems);
         }

@@ -7,7 +7,7 @@ import { MeshPolicySettings } from "./meshPolicy";
 import { checkApp } from "./serviceChecks";
 import {
     AllowRule, AppSettings, Canary, ConnectionPool, Cors, EXCEPTION_MTLS_MODES, ExceptionMtlsMode, EXTERNAL_PROTOCOLS, ExternalProtocol, Fault,
-    LOAD_BALANCERS, LoadBalancer, Mirror, Retries, RETRY_ON, RouteSpec, ServiceSpec, SimpleLoadBalancer, TenantRouting, TRAFFIC_POLICIES,
+    LOAD_BALANCERS, LoadBalancer, Mirror, Retries, RETRY_ON, REVISION_TAGS, RevisionTag, RouteSpec, ServiceSpec, SimpleLoadBalancer, TenantRouting, TRAFFIC_POLICIES,
     TrafficPolicyName, WorkloadMtls,
 } from "./services";
 import { readSlo, SLO_FIELDS } from "./slo";
@@ -33,6 +33,7 @@ export function buildApp(v: Values, env: Env, mesh: MeshSettings, policy: MeshPo
         names: new Set([...namesIn(v.get("services")), ...namesIn(v.get("externalServices"))]),
         namespaces: new Set(namesIn(v.get("namespaces"))),
         rejectedVersions: new Set(rejectedVersionPaths(v.get("services"))),
+        canaryVersion: v.isSet("mesh.canaryVersion") || v.isRejected("mesh.canaryVersion"),
     };
     checkApp(app, { env, mesh, policy, declared }, v.problems);
     return app;
@@ -58,12 +59,13 @@ function rejectedVersionPaths(list: unknown): string[] {
 /** Reads the application settings; problems go to `problems`, each naming its settings path. */
 export function readApp(raw: { namespaces: unknown; services: unknown; externalServices: unknown }, egressByDefault: boolean, problems: string[]): AppSettings {
     return {
-        namespaces: objectList(raw.namespaces, "namespaces", problems, ["name", "mtlsMode", "samplingPercentage"]).flatMap((f) => {
+        namespaces: objectList(raw.namespaces, "namespaces", problems, ["name", "mtlsMode", "samplingPercentage", "revision"]).flatMap((f) => {
             const name = f.str("name", { pattern: DNS_LABEL, example: "payments" });
             return name === undefined ? [] : [{
                 name,
                 mtlsMode: f.str("mtlsMode", { oneOf: EXCEPTION_MTLS_MODES }) as ExceptionMtlsMode | undefined,
                 samplingPercentage: f.num("samplingPercentage", ...PERCENT),
+                revision: (f.str("revision", { oneOf: REVISION_TAGS }) ?? "stable") as RevisionTag,
             }];
         }),
         services: objectList(raw.services, "services", problems, SERVICE_FIELDS).flatMap((f) => readService(f) ?? []),

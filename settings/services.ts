@@ -23,8 +23,14 @@ export const RETRY_ON = [
     "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
 ] as const;
 
+/** The revision tags a namespace can follow (`istio.io/rev: <tag>`). */
+export const REVISION_TAGS = ["stable", "canary"] as const;
+export type RevisionTag = (typeof REVISION_TAGS)[number];
+
 export interface AppNamespace {
     readonly name: string;
+    /** The control plane that injects the namespace's sidecars, by revision tag; default stable. */
+    readonly revision: RevisionTag;
     /** A namespace-wide PeerAuthentication exception to the mesh-wide mode. */
     readonly mtlsMode?: ExceptionMtlsMode;
     /** A namespace Telemetry overriding the mesh-wide trace sampling. */
@@ -154,7 +160,7 @@ export interface AppSettings {
 }
 
 export const serviceKeys: readonly KeySpec[] = [
-    { key: "namespaces", type: "object", description: "Application namespaces: a list of {name, mtlsMode, samplingPercentage} (see Mesh policies in README.md).", defaultText: "none" },
+    { key: "namespaces", type: "object", description: "Application namespaces: a list of {name, mtlsMode, samplingPercentage, revision} (see Mesh policies in README.md).", defaultText: "none" },
     { key: "services", type: "object", description: "Application services and their mesh policies: a list of objects (see Mesh policies in README.md).", defaultText: "none" },
     { key: "externalServices", type: "object", description: "External APIs the mesh may call: a list of {name, host, port, protocol, viaEgressGateway}.", defaultText: "none" },
 ];

@@ -147,7 +147,7 @@ describe("mesh policies", function () {
             for (const { r, component } of objects) {
                 const ns = r.inputs.metadata.namespace;
                 const nsDep = ns === "istio-system" ? [] : ns === "istio-ingress" ? ["mesh-ingress-gateway"] : ns === "istio-egress" ? ["mesh-egress-gateway"] : [`policies-ns-${ns}`];
-                assert.deepStrictEqual(depNames(r), ["mesh-istiod", ...nsDep].sort(), r.name);
+                assert.deepStrictEqual(depNames(r), ["mesh-istiod-1-31-1", ...nsDep].sort(), r.name);
                 assert.strictEqual(providerName(r), "cluster-provider", r.name);
                 assert.strictEqual(r.name, `policies-${ns}-${r.inputs.metadata.name}`);
                 assert.strictEqual(r.parent, component, r.name);
@@ -157,7 +157,7 @@ describe("mesh policies", function () {
         it("creates the application namespaces with sidecar injection, after istiod", () => {
             const namespaces = dev.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && r.name.startsWith("policies-"));
             assert.deepStrictEqual(namespaces.map((r) => [r.name, r.inputs.metadata, depNames(r), providerName(r)]).sort(), ["core", "edge", "ml", "payments"].map((ns) => [
-                `policies-ns-${ns}`, { name: ns, labels: { "istio-injection": "enabled" } }, ["mesh-istiod"], "cluster-provider",
+                `policies-ns-${ns}`, { name: ns, labels: { "istio.io/rev": "stable" } }, ["mesh-istiod-1-31-1", "mesh-tag-stable"], "cluster-provider",
             ]));
             assert.deepStrictEqual(dev.outputs.appNamespaces, ["edge", "core", "ml", "payments"]);
         });
@@ -238,16 +238,18 @@ describe("mesh policies", function () {
         it("traffic-policy presets", () => {
             const row = (p: "strict" | "moderate" | "lenient") => {
                 const c = circuitBreaker(p);
-                return [c.connectionPool.tcp.maxConnections, c.outlierDetection.consecutive5xxErrors, c.outlierDetection.baseEjectionTime, c.outlierDetection.maxEjectionPercent];
+                return [c.connectionPool.tcp.maxConnections, c.outlierDetection.consecutive5xxErrors, c.outlierDetection.baseEjectionTime, c.outlierDetection.maxEjectionPercent,
+                    c.outlierDetection.minHealthPercent];
             };
-            assert.deepStrictEqual([row("strict"), row("moderate"), row("lenient")], [[50, 2, "30s", 80], [100, 5, "30s", 50], [200, 10, "60s", 30]]);
+            // minHealthPercent 0: no panic routing to ejected or (Istio 1.31) not-ready endpoints.
+            assert.deepStrictEqual([row("strict"), row("moderate"), row("lenient")], [[50, 2, "30s", 80, 0], [100, 5, "30s", 50, 0], [200, 10, "60s", 30, 0]]);
         });
 
         it("the lenient ML service gets long timeouts, consistent hashing and its pool override", () => {
             const dr = meshObject(dev, "DestinationRule", "ml", "ml-prediction").inputs.spec;
             assert.deepStrictEqual(dr.trafficPolicy, {
                 connectionPool: { tcp: { maxConnections: 400, connectTimeout: "10s" }, http: { http1MaxPendingRequests: 200, http2MaxRequests: 400 } },
-                outlierDetection: { consecutive5xxErrors: 10, interval: "10s", baseEjectionTime: "60s", maxEjectionPercent: 30 },
+                outlierDetection: { consecutive5xxErrors: 10, interval: "10s", baseEjectionTime: "60s", maxEjectionPercent: 30, minHealthPercent: 0 },
                 loadBalancer: { consistentHash: { httpHeaderName: "x-model-id" } },
                 tls: { mode: "ISTIO_MUTUAL" },
             });

@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { cidrSubnet } from "../components/cluster/cidr";
 import { eksKubeconfig } from "../components/cluster/eks";
 import { kindConfig } from "../components/cluster/kind";
-import { ACCESS_LOG_FORMAT, gatewaySelector, gatewayValues, istiodValues } from "../components/mesh/values";
+import { ACCESS_LOG_FORMAT, cniValues, gatewaySelector, gatewayValues, istioImages, istiodValues, ztunnelValues } from "../components/mesh/values";
 import { defaultClusterName } from "../settings/cluster";
 import { MeshSettings } from "../settings";
 import { presets } from "../settings/presets";
@@ -11,21 +11,26 @@ import { KIND_NODE_IMAGE } from "../versions";
 
 const devMesh: MeshSettings = {
     mode: "sidecar", egressGateway: false, outboundTrafficPolicy: "ALLOW_ANY",
-    istiodReplicas: 1, istiodMaxReplicas: 1, gatewayReplicas: 1, gatewayMaxReplicas: 1,
+    istiodReplicas: 1, istiodMaxReplicas: 1, gatewayReplicas: 1, gatewayMaxReplicas: 1, version: "1.31.1",
 };
 const prodMesh: MeshSettings = {
     mode: "sidecar", egressGateway: true, outboundTrafficPolicy: "REGISTRY_ONLY",
-    istiodReplicas: 2, istiodMaxReplicas: 5, gatewayReplicas: 2, gatewayMaxReplicas: 5,
+    istiodReplicas: 2, istiodMaxReplicas: 5, gatewayReplicas: 2, gatewayMaxReplicas: 5, version: "1.31.1",
 };
+
+const STABLE = { version: "1.31.1", revision: "1-31-1" };
 
 describe("Istio values", () => {
     it("dev istiod: one fixed replica, laptop resources, JSON access logs to stdout, ALLOW_ANY", () => {
-        assert.deepStrictEqual(istiodValues(devMesh, presets.dev), {
+        assert.deepStrictEqual(istiodValues(devMesh, presets.dev, STABLE), {
+            revision: "1-31-1",
             autoscaleEnabled: false,
             replicaCount: 1,
             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
             pdb: { minAvailable: 1 },
             global: {
+                hub: "docker.io/istio",
+                tag: "1.31.1",
                 defaultPodDisruptionBudget: { enabled: true },
                 logAsJson: true,
                 proxy: { resources: { requests: { cpu: "10m", memory: "40Mi" }, limits: { cpu: "200m", memory: "128Mi" } } },
@@ -42,8 +47,16 @@ describe("Istio values", () => {
         });
     });
 
+    it("every Istio image comes from docker.io/istio at the chart's version: istiod and proxies, cni, ztunnel", () => {
+        assert.deepStrictEqual(istioImages("1.30.5"), { hub: "docker.io/istio", tag: "1.30.5" });
+        const cni = cniValues(presets.dev, STABLE) as any;
+        assert.deepStrictEqual([cni.global, cni.revision], [{ hub: "docker.io/istio", tag: "1.31.1" }, "1-31-1"]);
+        const ztunnel = ztunnelValues(presets.dev, STABLE) as any;
+        assert.deepStrictEqual([ztunnel.hub, ztunnel.tag, ztunnel.global, ztunnel.revision], ["docker.io/istio", "1.31.1", undefined, "1-31-1"]);
+    });
+
     it("the JSON access log keeps Istio's default fields and adds the trace id", () => {
-        const format = JSON.parse((istiodValues(devMesh, presets.dev) as any).meshConfig.accessLogFormat);
+        const format = JSON.parse((istiodValues(devMesh, presets.dev, STABLE) as any).meshConfig.accessLogFormat);
         assert.deepStrictEqual(Object.keys(format).sort(), [
             "authority", "bytes_received", "bytes_sent", "connection_termination_details", "downstream_local_address",
             "downstream_remote_address", "duration", "method", "path", "protocol", "request_id", "requested_server_name",
@@ -56,7 +69,7 @@ describe("Istio values", () => {
     });
 
     it("prod istiod: HPA 2-5 (so the chart renders its PDB), REGISTRY_ONLY", () => {
-        const v = istiodValues(prodMesh, presets.prod) as any;
+        const v = istiodValues(prodMesh, presets.prod, STABLE) as any;
         assert.deepStrictEqual([v.autoscaleEnabled, v.autoscaleMin, v.autoscaleMax, v.replicaCount], [true, 2, 5, undefined]);
         assert.deepStrictEqual(v.resources, { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } });
         assert.deepStrictEqual(v.meshConfig.outboundTrafficPolicy, { mode: "REGISTRY_ONLY" });
@@ -64,11 +77,11 @@ describe("Istio values", () => {
     });
 
     it("ambient istiod uses the ambient profile", () => {
-        assert.strictEqual((istiodValues({ ...devMesh, mode: "ambient" }, presets.dev) as any).profile, "ambient");
+        assert.strictEqual((istiodValues({ ...devMesh, mode: "ambient" }, presets.dev, STABLE) as any).profile, "ambient");
     });
 
     it("a tracing provider becomes an extension provider and the default tracing provider", () => {
-        const v = istiodValues(devMesh, presets.dev, { name: "otel-tracing", service: "otel-collector.observability.svc.cluster.local", port: 4317 }) as any;
+        const v = istiodValues(devMesh, presets.dev, STABLE, { name: "otel-tracing", service: "otel-collector.observability.svc.cluster.local", port: 4317 }) as any;
         assert.strictEqual(v.meshConfig.enableTracing, true);
         assert.deepStrictEqual(v.meshConfig.extensionProviders, [
             { name: "otel-tracing", opentelemetry: { service: "otel-collector.observability.svc.cluster.local", port: 4317 } },
@@ -77,7 +90,7 @@ describe("Istio values", () => {
     });
 
     it("ingress gateway without a load balancer: NodePort on the ports kind maps to the laptop", () => {
-        const v = gatewayValues("ingress", devMesh, presets.dev, { loadBalancer: false }) as any;
+        const v = gatewayValues("ingress", devMesh, presets.dev, { loadBalancer: false }, STABLE) as any;
         assert.deepStrictEqual(v.service, {
             type: "NodePort",
             ports: [
@@ -91,12 +104,12 @@ describe("Istio values", () => {
     });
 
     it("ingress gateway in a cloud: LoadBalancer, HPA and a PDB; egress stays ClusterIP", () => {
-        const ingress = gatewayValues("ingress", prodMesh, presets.prod, { loadBalancer: true }) as any;
+        const ingress = gatewayValues("ingress", prodMesh, presets.prod, { loadBalancer: true }, STABLE) as any;
         assert.strictEqual(ingress.service.type, "LoadBalancer");
         assert.ok(ingress.service.ports.every((p: any) => p.nodePort === undefined));
         assert.deepStrictEqual(ingress.autoscaling, { enabled: true, minReplicas: 2, maxReplicas: 5 });
         assert.deepStrictEqual(ingress.podDisruptionBudget, { minAvailable: 1 });
-        assert.strictEqual((gatewayValues("egress", prodMesh, presets.prod, { loadBalancer: true }) as any).service.type, "ClusterIP");
+        assert.strictEqual((gatewayValues("egress", prodMesh, presets.prod, { loadBalancer: true }, STABLE) as any).service.type, "ClusterIP");
     });
 
     it("derives the gateway selector label the chart gives its pods", () => {

@@ -26,7 +26,7 @@ describe("footprint (requests read from the values each release gets)", () => {
         const per = Object.fromEntries(fp.releases.map((r) => [r.release, [r.cpu, r.memory / MiB]]));
         assert.deepStrictEqual(per, {
             "istio-base": [0, 0],
-            istiod: [100, 256],
+            "istiod-1-31-1": [100, 256],
             "istio-ingressgateway": [50, 64],
             // prometheus 200m/512Mi, alertmanager 10m/32Mi, 2 config-reloaders 10m/24Mi, operator 50m/64Mi,
             // kube-state-metrics 10m/48Mi, node-exporter 10m/24Mi, grafana 100m/192Mi + 2 sidecars 10m/48Mi
@@ -61,7 +61,7 @@ describe("footprint (requests read from the values each release gets)", () => {
         assert.deepStrictEqual(per["otel-collector"], [400, 1024]);
         assert.deepStrictEqual(per["otel-sampler"], [1000, 2048]);
         assert.deepStrictEqual(per.loki, [1500, 3072]);
-        assert.deepStrictEqual(per.istiod, [1000, 4096]);
+        assert.deepStrictEqual(per["istiod-1-31-1"], [1000, 4096]);
         // prometheus 1/4Gi, 2 alertmanagers 50m/128Mi, 3 reloaders 20m/32Mi, operator 100m/128Mi, ksm 50m/128Mi,
         // node-exporter 50m/64Mi, 2 grafanas 250m/512Mi with 2 sidecars each 50m/64Mi
         assert.deepStrictEqual(per["kube-prometheus-stack"], [2060, 4096 + 256 + 96 + 128 + 128 + 64 + 1024 + 256]);

@@ -66,7 +66,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 ["observability-alloy", "alloy", "alloy", "1.11.1"],
                 ["observability-jaeger", "jaeger", "jaeger", "4.11.1"],
                 ["observability-otel-collector", "otel-collector", "opentelemetry-collector", "0.170.0"],
-                ["observability-kiali", "kiali", "kiali-server", "2.29.0"],
+                ["observability-kiali", "kiali", "kiali-server", "2.27.0"],
             ];
             for (const [name, releaseName, chart, version] of expected) {
                 const r = release(dev, name);
@@ -88,7 +88,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
             it(`${stack}: istiod's tracing provider is the collector's service FQDN and OTLP gRPC port`, () => {
                 const run = stack === "dev" ? dev : prod;
                 const s = services(run);
-                const mesh = values(run, "mesh-istiod").meshConfig;
+                const mesh = values(run, "mesh-istiod-1-31-1").meshConfig;
                 assert.deepStrictEqual(mesh.extensionProviders, [
                     { name: "otel-tracing", opentelemetry: { service: `${s.collector.name}.${NS}.svc.cluster.local`, port: s.collector.otlp } },
                 ]);
@@ -189,7 +189,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 assert.strictEqual(byType.jaeger.jsonData.tracesToLogsV2.filterByTraceID, true);
 
                 // A line as Envoy writes it from istiod's format: compact JSON, every operator replaced.
-                const format: Record<string, string> = JSON.parse(values(run, "mesh-istiod").meshConfig.accessLogFormat);
+                const format: Record<string, string> = JSON.parse(values(run, "mesh-istiod-1-31-1").meshConfig.accessLogFormat);
                 const line = (traceId: string) => JSON.stringify(Object.fromEntries(Object.entries(format).map(([k, v]) => [k, v === "%TRACE_ID%" ? traceId : "-"])));
                 const regex = new RegExp(byType.loki.jsonData.derivedFields[0].matcherRegex);
                 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -244,7 +244,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 host: `${s.grafana.name}.${NS}.svc.cluster.local`,
                 trafficPolicy: { loadBalancer: { consistentHash: { httpCookie: { name: "grafana-affinity", path: "/", ttl: "0s" } } } },
             });
-            assert.deepStrictEqual(depNames(dr), ["mesh-istiod", "observability-ns"]);
+            assert.deepStrictEqual(depNames(dr), ["mesh-istiod-1-31-1", "observability-ns"]);
         });
 
         it("no affinity rule where one Grafana pod runs or nothing goes through the gateway", async () => {
@@ -322,7 +322,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
                 assert.strictEqual(waves.length, 3);
                 const first = ["alloy", "istio-base", "jaeger", "kube-prometheus-stack", "loki", "otel-collector", ...(stack === "prod" ? ["otel-sampler"] : [])].sort();
                 assert.deepStrictEqual(waves[0], first);
-                assert.deepStrictEqual(waves[1], ["istiod", "kiali"]);
+                assert.deepStrictEqual(waves[1], ["istiod-1-31-1", "kiali"]);
             });
         }
 
@@ -337,8 +337,8 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
         });
 
         it("Istio objects wait for istiod", () => {
-            assert.deepStrictEqual(depNames(cr(prod, "Gateway", "observability-ui-gateway", "networking.istio.io/v1")), ["mesh-istiod", "observability-ns"]);
-            assert.deepStrictEqual(depNames(cr(prod, "VirtualService", "observability-ui-kiali", "networking.istio.io/v1")), ["mesh-istiod", "observability-ns", "observability-ui-gateway"]);
+            assert.deepStrictEqual(depNames(cr(prod, "Gateway", "observability-ui-gateway", "networking.istio.io/v1")), ["mesh-istiod-1-31-1", "observability-ns"]);
+            assert.deepStrictEqual(depNames(cr(prod, "VirtualService", "observability-ui-kiali", "networking.istio.io/v1")), ["mesh-istiod-1-31-1", "observability-ns", "observability-ui-gateway"]);
             assert.deepStrictEqual(ofType(dev, "kubernetes:networking.istio.io/v1:Gateway").filter((r) => r.name.startsWith("observability-")), [], "dev exposes no UI");
         });
     });
@@ -431,7 +431,7 @@ describe("observability stack (mock runs of Pulumi.dev.yaml and Pulumi.prod.yaml
 
     describe("production availability", () => {
         it("prod runs at least 2 replicas with a PodDisruptionBudget for istiod, gateways, Grafana and the collectors", () => {
-            const istiod = values(prod, "mesh-istiod");
+            const istiod = values(prod, "mesh-istiod-1-31-1");
             assert.deepStrictEqual([istiod.autoscaleEnabled, istiod.autoscaleMin, istiod.replicaCount], [true, 2, undefined]);
             assert.deepStrictEqual([istiod.pdb, istiod.global.defaultPodDisruptionBudget], [{ minAvailable: 1 }, { enabled: true }]);
             for (const gw of ["mesh-ingress-gateway", "mesh-egress-gateway"]) {

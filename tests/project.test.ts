@@ -107,8 +107,8 @@ describe("project", () => {
             assert.match(stdout, /^meshstack plan: stack dev, \d+ resources, evaluated offline under Pulumi mocks/);
             assert.match(stdout, /meshstack:cluster:KindCluster cluster\n/);
             assert.match(stdout, /pulumi:providers:kubernetes cluster-provider {2}\(dependsOn=\[cluster-kubeconfig\]\)/);
-            assert.match(stdout, /kubernetes:helm.sh\/v3:Release mesh-istiod {2}\(release=istiod, chart=istiod@1\.30\.5, ns=istio-system, provider=cluster-provider, dependsOn=\[mesh-base, mesh-ns-system\]\)/);
-            assert.match(stdout, /\n {2}1\. istio-base \(base@1\.30\.5\)[^\n]*\n {2}2\. istiod \(istiod@1\.30\.5\)[^\n]*\n {2}3\. istio-ingressgateway \(gateway@1\.30\.5\)/);
+            assert.match(stdout, /kubernetes:helm.sh\/v3:Release mesh-istiod-1-31-1 {2}\(release=istiod-1-31-1, chart=istiod@1\.31\.1, ns=istio-system, provider=cluster-provider, dependsOn=\[mesh-base, mesh-ns-system\]\)/);
+            assert.match(stdout, /\n {2}1\. istio-base \(base@1\.31\.1\)[^\n]*\n {2}2\. istiod-1-31-1 \(istiod@1\.31\.1\)[^\n]*\n {2}3\. istio-ingressgateway \(gateway@1\.31\.1\)/);
             assert.match(stdout, /\n {2}kubeconfig: \[secret\]\n/);
         });
 

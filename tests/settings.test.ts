@@ -25,7 +25,7 @@ describe("settings", () => {
                 kindCluster: { httpPort: 8080, httpsPort: 8443, workers: 0 },
             });
             assert.deepStrictEqual(s.mesh, {
-                mode: "sidecar", egressGateway: false, outboundTrafficPolicy: "ALLOW_ANY",
+                mode: "sidecar", egressGateway: false, outboundTrafficPolicy: "ALLOW_ANY", version: "1.31.1",
                 istiodReplicas: 1, istiodMaxReplicas: 1, gatewayReplicas: 1, gatewayMaxReplicas: 1,
             });
             assert.strictEqual(s.preset, presets.dev);
@@ -35,7 +35,7 @@ describe("settings", () => {
             const s = load("prod", { ...aks, ...prodLoki });
             assert.strictEqual(s.cluster.protect, true);
             assert.deepStrictEqual(s.mesh, {
-                mode: "sidecar", egressGateway: true, outboundTrafficPolicy: "REGISTRY_ONLY",
+                mode: "sidecar", egressGateway: true, outboundTrafficPolicy: "REGISTRY_ONLY", version: "1.31.1",
                 istiodReplicas: 2, istiodMaxReplicas: 5, gatewayReplicas: 2, gatewayMaxReplicas: 5,
             });
             assert.deepStrictEqual(s.cluster.kind === "aks" && s.cluster.aks, {

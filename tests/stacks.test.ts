@@ -16,7 +16,7 @@ function release(run: ProgramRun, name: string) {
     return { release: r.inputs.name, chart: r.inputs.chart, version: r.inputs.version, namespace: r.inputs.namespace, repo: r.inputs.repositoryOpts?.repo };
 }
 
-const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
+const ISTIO_REPO = "https://blob.istio.io/istio-release/charts";
 
 describe("dev stack (kind, sidecar)", () => {
     let run: ProgramRun;
@@ -42,12 +42,12 @@ describe("dev stack (kind, sidecar)", () => {
     });
 
     it("installs Istio base -> istiod -> ingress gateway, pinned, on the cluster's provider", () => {
-        assert.deepStrictEqual(release(run, "mesh-base"), { release: "istio-base", chart: "base", version: "1.30.5", namespace: "istio-system", repo: ISTIO_REPO });
-        assert.deepStrictEqual(release(run, "mesh-istiod"), { release: "istiod", chart: "istiod", version: "1.30.5", namespace: "istio-system", repo: ISTIO_REPO });
-        assert.deepStrictEqual(release(run, "mesh-ingress-gateway"), { release: "istio-ingressgateway", chart: "gateway", version: "1.30.5", namespace: "istio-ingress", repo: ISTIO_REPO });
+        assert.deepStrictEqual(release(run, "mesh-base"), { release: "istio-base", chart: "base", version: "1.31.1", namespace: "istio-system", repo: ISTIO_REPO });
+        assert.deepStrictEqual(release(run, "mesh-istiod-1-31-1"), { release: "istiod-1-31-1", chart: "istiod", version: "1.31.1", namespace: "istio-system", repo: ISTIO_REPO });
+        assert.deepStrictEqual(release(run, "mesh-ingress-gateway"), { release: "istio-ingressgateway", chart: "gateway", version: "1.31.1", namespace: "istio-ingress", repo: ISTIO_REPO });
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-base")), ["mesh-ns-system"]);
-        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-istiod")), ["mesh-base", "mesh-ns-system"]);
-        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-ingress-gateway")), ["mesh-istiod", "mesh-ns-ingress"]);
+        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-istiod-1-31-1")), ["mesh-base", "mesh-ns-system"]);
+        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-ingress-gateway")), ["mesh-istiod-1-31-1", "mesh-ns-ingress", "mesh-tag-stable"]);
         const kubernetesResources = run.resources.filter((x) => x.type.startsWith("kubernetes:"));
         assert.ok(kubernetesResources.length > 40, `${kubernetesResources.length} Kubernetes resources`);
         for (const r of kubernetesResources) {
@@ -61,13 +61,13 @@ describe("dev stack (kind, sidecar)", () => {
         assert.strictEqual(gw.values.service.type, "NodePort");
         assert.strictEqual(gw.timeout, 600);
         assert.strictEqual(gw.atomic, false);
-        assert.deepStrictEqual(one(run, RELEASE, "mesh-istiod").inputs.values.resources.requests, { cpu: "100m", memory: "256Mi" });
+        assert.deepStrictEqual(one(run, RELEASE, "mesh-istiod-1-31-1").inputs.values.resources.requests, { cpu: "100m", memory: "256Mi" });
     });
 
     it("exports the kubeconfig only as a secret", () => {
         assert.deepStrictEqual([...run.secretOutputs], ["kubeconfig"]);
         assert.strictEqual(run.outputs.clusterName, "meshstack-dev");
-        assert.strictEqual(run.outputs.istioVersion, "1.30.5");
+        assert.strictEqual(run.outputs.istioVersion, "1.31.1");
     });
 });
 
@@ -119,13 +119,13 @@ describe("prod stack (EKS)", () => {
     });
 
     it("runs istiod and the gateways highly available, with atomic releases and an egress gateway", () => {
-        const istiod = one(run, RELEASE, "mesh-istiod").inputs;
+        const istiod = one(run, RELEASE, "mesh-istiod-1-31-1").inputs;
         assert.deepStrictEqual([istiod.values.autoscaleMin, istiod.values.autoscaleMax, istiod.atomic], [2, 5, true]);
         const ingress = one(run, RELEASE, "mesh-ingress-gateway").inputs;
         assert.strictEqual(ingress.values.service.type, "LoadBalancer");
         assert.deepStrictEqual(ingress.values.podDisruptionBudget, { minAvailable: 1 });
-        assert.deepStrictEqual(release(run, "mesh-egress-gateway"), { release: "istio-egressgateway", chart: "gateway", version: "1.30.5", namespace: "istio-egress", repo: ISTIO_REPO });
-        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-egress-gateway")), ["mesh-istiod", "mesh-ns-egress"]);
+        assert.deepStrictEqual(release(run, "mesh-egress-gateway"), { release: "istio-egressgateway", chart: "gateway", version: "1.31.1", namespace: "istio-egress", repo: ISTIO_REPO });
+        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-egress-gateway")), ["mesh-istiod-1-31-1", "mesh-ns-egress", "mesh-tag-stable"]);
     });
 });
 
@@ -182,14 +182,14 @@ describe("other cluster kinds and modes", () => {
     it("ambient: Gateway API CRDs before istiod, then cni -> ztunnel, the gateway waiting on istiod only", async () => {
         const run = await evaluate("dev", { "mesh.mode": "ambient" });
         assert.strictEqual(one(run, "kubernetes:yaml/v2:ConfigFile", "mesh-gateway-api-crds").inputs.file,
-            "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml");
-        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-istiod")), ["mesh-base", "mesh-gateway-api-crds", "mesh-ns-system"]);
-        assert.deepStrictEqual(release(run, "mesh-cni"), { release: "istio-cni", chart: "cni", version: "1.30.5", namespace: "istio-system", repo: ISTIO_REPO });
-        assert.deepStrictEqual(release(run, "mesh-ztunnel"), { release: "ztunnel", chart: "ztunnel", version: "1.30.5", namespace: "istio-system", repo: ISTIO_REPO });
-        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-cni")), ["mesh-istiod", "mesh-ns-system"]);
+            "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.0/standard-install.yaml");
+        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-istiod-1-31-1")), ["mesh-base", "mesh-gateway-api-crds", "mesh-ns-system"]);
+        assert.deepStrictEqual(release(run, "mesh-cni"), { release: "istio-cni", chart: "cni", version: "1.31.1", namespace: "istio-system", repo: ISTIO_REPO });
+        assert.deepStrictEqual(release(run, "mesh-ztunnel"), { release: "ztunnel", chart: "ztunnel", version: "1.31.1", namespace: "istio-system", repo: ISTIO_REPO });
+        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-cni")), ["mesh-istiod-1-31-1", "mesh-ns-system"]);
         assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-ztunnel")), ["mesh-cni", "mesh-ns-system"]);
-        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-ingress-gateway")), ["mesh-istiod", "mesh-ns-ingress"]);
-        assert.strictEqual(one(run, RELEASE, "mesh-istiod").inputs.values.profile, "ambient");
+        assert.deepStrictEqual(depNames(one(run, RELEASE, "mesh-ingress-gateway")), ["mesh-istiod-1-31-1", "mesh-ns-ingress", "mesh-tag-stable"]);
+        assert.strictEqual(one(run, RELEASE, "mesh-istiod-1-31-1").inputs.values.profile, "ambient");
     });
 
     it("bad settings stop the program before any resource is created", async () => {

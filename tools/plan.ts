@@ -2,6 +2,7 @@ import { SettingsError } from "../settings";
 import { footprint, renderFootprint } from "./footprint";
 import { HELM_RELEASE, nameOf, releaseWaves } from "./graph";
 import { ProgramRun, RecordedResource, runProgram } from "./mockRuntime";
+import { renderRevisions } from "./revisions";
 import { readStackConfig, StackFileError } from "./stackConfig";
 
 /**
@@ -60,6 +61,8 @@ export function render(run: ProgramRun, seconds: number): string {
         "",
         `Helm install waves (longest chain: ${waves.length}):`,
         ...waves.map((w, n) => `  ${n + 1}. ${w.map((r) => `${r.inputs.name} (${r.inputs.chart}@${r.inputs.version})`).join(", ")}`),
+        "",
+        ...renderRevisions(run.resources),
         "",
         ...renderFootprint(footprint(run), run.outputs.environment),
         "",

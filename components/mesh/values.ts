@@ -1,5 +1,7 @@
 import { Cluster, INGRESS_NODE_PORTS } from "../cluster";
 import { MeshSettings, Preset } from "../../settings";
+import { ISTIO_HUB } from "../../versions";
+import { ControlPlane } from "./revisions";
 export { EGRESS_NAMESPACE, INGRESS_NAMESPACE, ISTIO_NAMESPACE } from "../names";
 
 /** Where istiod sends traces: an OpenTelemetry extension provider named in meshConfig. */
@@ -20,12 +22,24 @@ export const releaseNames = {
     egressGateway: "istio-egressgateway",
 } as const;
 
+/** Pod annotation naming the revision a gateway was last rolled onto. */
+export const GATEWAY_REVISION_ANNOTATION = "meshstack.io/istio-revision";
+
 /** Ports gateway pods listen on (the chart lets them bind below 1024); their Services target these. */
 export const GATEWAY_LISTENER_PORTS = { http: 80, https: 443 } as const;
 
 /** The selector label value the gateway chart gives pods of a gateway release. */
 export function gatewaySelector(releaseName: string): string {
     return releaseName.replace(/^istio-/, "");
+}
+
+/**
+ * The hub and tag of an Istio version's images, set explicitly so no pod pulls from a chart's default registry
+ * (the retired gcr.io/istio-release or registry.istio.io). Gateways use `image: auto`: istiod's injector fills them
+ * in from its own `global.hub`/`global.tag`.
+ */
+export function istioImages(version: string): { readonly hub: string; readonly tag: string } {
+    return { hub: ISTIO_HUB, tag: version };
 }
 
 /**
@@ -75,7 +89,8 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
 /** Istio's built-in Prometheus metrics provider (istio_requests_total and the other standard metrics). */
 export const PROMETHEUS_METRICS_PROVIDER = "prometheus";
 
-export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: TracingProvider): Record<string, unknown> {
+/** Values of one revisioned istiod release; its revision tags are separate objects (see revisions.ts). */
+export function istiodValues(mesh: MeshSettings, preset: Preset, plane: Pick<ControlPlane, "version" | "revision">, tracing?: TracingProvider): Record<string, unknown> {
     const meshConfig: Record<string, unknown> = {
         accessLogFile: "/dev/stdout",
         accessLogEncoding: "JSON",
@@ -96,11 +111,14 @@ export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: Traci
     }
     return {
         ...(mesh.mode === "ambient" ? { profile: "ambient" } : {}),
+        revision: plane.revision,
         ...istiodReplicas(mesh.istiodReplicas, mesh.istiodMaxReplicas),
         resources: preset.sizing.istiod,
         // The chart renders the PDB only when more than one replica is guaranteed.
         pdb: { minAvailable: 1 },
         global: {
+            // istiod's own image and every injected proxy (sidecars, gateways, waypoints).
+            ...istioImages(plane.version),
             defaultPodDisruptionBudget: { enabled: true },
             logAsJson: true,
             proxy: { resources: preset.sizing.sidecar },
@@ -110,11 +128,18 @@ export function istiodValues(mesh: MeshSettings, preset: Preset, tracing?: Traci
     };
 }
 
-export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, preset: Preset, cluster: Pick<Cluster, "loadBalancer">): Record<string, unknown> {
+/**
+ * A gateway follows the `stable` tag: its pods carry `istio.io/rev: stable` and are injected by whichever revision the
+ * tag points at. The revision in a pod annotation rolls the gateway when the tag moves (the chart's pod template
+ * would not change otherwise), so gateways leave an old control plane before it is removed.
+ */
+export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, preset: Preset, cluster: Pick<Cluster, "loadBalancer">, stable: Pick<ControlPlane, "revision">): Record<string, unknown> {
     // Egress stays inside the cluster; ingress is a NodePort with fixed ports where no load balancer exists.
     const type = kind === "egress" ? "ClusterIP" : cluster.loadBalancer ? "LoadBalancer" : "NodePort";
     const nodePort = (port: number) => (type === "NodePort" ? { nodePort: port } : {});
     return {
+        revision: "stable",
+        podAnnotations: { [GATEWAY_REVISION_ANNOTATION]: stable.revision },
         service: {
             type,
             ports: [
@@ -129,10 +154,12 @@ export function gatewayValues(kind: "ingress" | "egress", mesh: MeshSettings, pr
     };
 }
 
-export function cniValues(preset: Preset): Record<string, unknown> {
-    return { profile: "ambient", resources: preset.sizing.cni };
+/** Ambient's node agents upgrade in place with the stable control plane (Istio's ambient upgrade guide). */
+export function cniValues(preset: Preset, stable: Pick<ControlPlane, "version" | "revision">): Record<string, unknown> {
+    return { profile: "ambient", revision: stable.revision, resources: preset.sizing.cni, global: istioImages(stable.version) };
 }
 
-export function ztunnelValues(preset: Preset): Record<string, unknown> {
-    return { profile: "ambient", resources: preset.sizing.ztunnel, logAsJson: true };
+export function ztunnelValues(preset: Preset, stable: Pick<ControlPlane, "version" | "revision">): Record<string, unknown> {
+    // The ztunnel chart reads only its top-level hub and tag; its revision picks the istiod-<revision> it connects to.
+    return { profile: "ambient", revision: stable.revision, resources: preset.sizing.ztunnel, logAsJson: true, ...istioImages(stable.version) };
 }

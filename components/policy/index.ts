@@ -54,8 +54,9 @@ export class MeshPolicies extends pulumi.ComponentResource {
         if (mesh.egress) waitFor.set(mesh.egress.namespace, mesh.egress.release);
         const namespaces = new Map<string, pulumi.Resource>();
         for (const ns of plan.namespaces) {
-            // Injection and ambient labels are read by istiod's webhook and CNI, so the namespace waits for istiod too.
-            namespaces.set(ns.name, namespace(`${name}-ns-${ns.name}`, ns.name, { ...ns.labels }, { ...child, dependsOn: [mesh.istiod] }));
+            // The revision tag's webhook injects the namespace's pods and ambient labels are read by istiod and CNI,
+            // so the namespace waits for the webhook of the tag it follows.
+            namespaces.set(ns.name, namespace(`${name}-ns-${ns.name}`, ns.name, { ...ns.labels }, { ...child, dependsOn: [mesh.istiod, mesh.tagWebhook(ns.revision)] }));
             waitFor.set(ns.name, namespaces.get(ns.name)!);
         }
         for (const o of plan.objects) {

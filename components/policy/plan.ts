@@ -4,7 +4,7 @@
  */
 
 import { MeshPolicySettings } from "../../settings/meshPolicy";
-import { AppSettings, ServiceSpec } from "../../settings/services";
+import { AppSettings, RevisionTag, ServiceSpec } from "../../settings/services";
 import { PolicyContext, WAYPOINT_NAME } from "./context";
 import { externalService, ingressGateway, sidecarScope } from "./edge";
 import { localRateLimit, meshTelemetry, namespaceTelemetry, waypoint } from "./observe";
@@ -14,6 +14,8 @@ import { MeshObject } from "./types";
 
 export interface NamespacePlan {
     readonly name: string;
+    /** The revision tag whose control plane injects its sidecars. */
+    readonly revision: RevisionTag;
     readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -69,13 +71,17 @@ export function meshPolicyPlan(policy: MeshPolicySettings, app: AppSettings, ctx
 
     checkPlan(objects, ctx.rootNamespace);
     return {
-        namespaces: app.namespaces.map((ns) => ({ name: ns.name, labels: namespaceLabels(servicesIn(ns.name), ambient, hasWaypoint(ns.name)) })),
+        namespaces: app.namespaces.map((ns) => ({ name: ns.name, revision: ns.revision, labels: namespaceLabels(ns.revision, servicesIn(ns.name), ambient, hasWaypoint(ns.name)) })),
         objects,
     };
 }
 
-function namespaceLabels(services: readonly ServiceSpec[], ambient: boolean, hasWaypoint: boolean): Record<string, string> {
-    if (!ambient) return { "istio-injection": "enabled" };
+/**
+ * Sidecar namespaces follow a revision tag, never a version, so promoting moves the tag, not the labels (the tag
+ * webhooks skip namespaces that also carry istio-injection). Ambient namespaces carry no tag: ztunnel serves them.
+ */
+function namespaceLabels(revision: RevisionTag, services: readonly ServiceSpec[], ambient: boolean, hasWaypoint: boolean): Record<string, string> {
+    if (!ambient) return { "istio.io/rev": revision };
     return {
         "istio.io/dataplane-mode": "ambient",
         ...(hasWaypoint ? { "istio.io/use-waypoint": WAYPOINT_NAME } : {}),

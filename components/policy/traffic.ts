@@ -4,11 +4,20 @@ import { ExceptionMtlsMode, ServiceSpec, TrafficPolicyName } from "../../setting
 import { fqdn, INGRESS_GATEWAY_NAME, PolicyContext } from "./context";
 import { ConnectionPoolSettings, HttpMatchRequest, HttpRoute, HttpRouteDestination, MeshObject, OutlierDetection, TrafficPolicy } from "./types";
 
-/** The traffic-policy presets: connection limit, 5xx errors before ejection, ejection time, max ejected share. */
-export const TRAFFIC_PRESETS: Record<TrafficPolicyName, { maxConnections: number; consecutive5xxErrors: number; baseEjectionTime: string; maxEjectionPercent: number }> = {
-    strict: { maxConnections: 50, consecutive5xxErrors: 2, baseEjectionTime: "30s", maxEjectionPercent: 80 },
-    moderate: { maxConnections: 100, consecutive5xxErrors: 5, baseEjectionTime: "30s", maxEjectionPercent: 50 },
-    lenient: { maxConnections: 200, consecutive5xxErrors: 10, baseEjectionTime: "60s", maxEjectionPercent: 30 },
+/**
+ * The traffic-policy presets: connection limit, 5xx errors before ejection, ejection time, max ejected share, and
+ * the panic threshold.
+ *
+ * `minHealthPercent` is 0 in every preset, on purpose: Envoy never enters panic mode, so it never sends requests to
+ * ejected or not-ready endpoints because too few are healthy (maxEjectionPercent already keeps part of the pool in).
+ * From Istio 1.31 a DestinationRule without minHealthPercent > 0 also gets not-ready endpoints pushed, marked unhealthy
+ * (PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS): with panic mode off they receive no traffic and turn ready without a new push.
+ * A value above 0 would bring back 1.30's behaviour (not-ready endpoints withheld) together with panic routing.
+ */
+export const TRAFFIC_PRESETS: Record<TrafficPolicyName, { maxConnections: number; consecutive5xxErrors: number; baseEjectionTime: string; maxEjectionPercent: number; minHealthPercent: number }> = {
+    strict: { maxConnections: 50, consecutive5xxErrors: 2, baseEjectionTime: "30s", maxEjectionPercent: 80, minHealthPercent: 0 },
+    moderate: { maxConnections: 100, consecutive5xxErrors: 5, baseEjectionTime: "30s", maxEjectionPercent: 50, minHealthPercent: 0 },
+    lenient: { maxConnections: 200, consecutive5xxErrors: 10, baseEjectionTime: "60s", maxEjectionPercent: 30, minHealthPercent: 0 },
 };
 
 /** Connection pool and outlier detection of a preset, e.g. `circuitBreaker("moderate")`. */
@@ -24,6 +33,7 @@ export function circuitBreaker(preset: TrafficPolicyName): { connectionPool: Con
             interval: "10s",
             baseEjectionTime: p.baseEjectionTime,
             maxEjectionPercent: p.maxEjectionPercent,
+            minHealthPercent: p.minHealthPercent,
         },
     };
 }

@@ -89,6 +89,8 @@ export interface OutlierDetection {
     readonly interval: string;
     readonly baseEjectionTime: string;
     readonly maxEjectionPercent: number;
+    /** Envoy's panic threshold; 0 turns panic routing off. */
+    readonly minHealthPercent: number;
 }
 
 export type LoadBalancerSettings =
