@@ -1,3 +1,4 @@
+import { keyName } from "./errors";
 import { MeshMode, OutboundPolicy } from "./keys";
 import { Values } from "./values";
 
@@ -14,9 +15,14 @@ export interface MeshSettings {
 export function buildMesh(v: Values): MeshSettings {
     v.requireOrdered("mesh.istiodReplicas", "mesh.istiodMaxReplicas");
     v.requireOrdered("mesh.gatewayReplicas", "mesh.gatewayMaxReplicas");
+    const mode = v.must<MeshMode>("mesh.mode");
+    // Ambient workloads leave through ztunnel: nothing would route through an egress gateway, so none is installed.
+    if (mode === "ambient" && v.isSet("mesh.egressGateway") && v.must<boolean>("mesh.egressGateway")) {
+        v.problems.push(`${keyName("mesh.egressGateway")} true is not supported with ${keyName("mesh.mode")} "ambient": ambient traffic leaves through ztunnel and nothing routes through an egress gateway; remove mesh.egressGateway (or set it to false)`);
+    }
     return {
-        mode: v.must("mesh.mode"),
-        egressGateway: v.must("mesh.egressGateway"),
+        mode,
+        egressGateway: mode === "sidecar" && v.must<boolean>("mesh.egressGateway"),
         outboundTrafficPolicy: v.must("mesh.outboundTrafficPolicy"),
         istiodReplicas: v.must("mesh.istiodReplicas"),
         istiodMaxReplicas: v.must("mesh.istiodMaxReplicas"),

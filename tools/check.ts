@@ -23,11 +23,14 @@ const USAGE = "usage: npm run check -- (--stack <name> | --file <stack-export-or
 
 export function parseArgs(argv: readonly string[]): CheckArgs {
     const args: { stack?: string; file?: string; config?: string; json: boolean } = { json: false };
+    const seen = new Map<string, string>();
     for (let n = 0; n < argv.length; n++) {
         const flag = argv[n];
         const value = () => {
             const v = argv[++n];
             if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value; ${USAGE}`);
+            if (seen.has(flag)) throw new UsageError(`${flag} is given twice (${seen.get(flag)}, ${v}); give it once; ${USAGE}`);
+            seen.set(flag, v);
             return v;
         };
         if (flag === "--stack") args.stack = value();

@@ -81,6 +81,7 @@ export function parseArgs(argv: readonly string[]): { stack: string; json: boole
         if (flag === "--stack") {
             const value = inline ?? argv[++n];
             if (!value || value.startsWith("--")) throw new UsageError(`--stack needs a stack name; ${USAGE}`);
+            if (stack !== undefined) throw new UsageError(`--stack is given twice (${stack}, ${value}); plan one stack per run; ${USAGE}`);
             stack = value;
         } else if (flag === "--json") {
             json = true;

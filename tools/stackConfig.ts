@@ -31,10 +31,11 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
     }
     const fileName = path.basename(stackPath);
     let stackFile: unknown;
+    const text = fs.readFileSync(stackPath, "utf8");
     try {
-        stackFile = parse(fs.readFileSync(stackPath, "utf8"));
+        stackFile = parse(text);
     } catch (e) {
-        throw new StackFileError(`${fileName} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+        throw new StackFileError(yamlProblem(fileName, text, e as Error));
     }
     if (stackFile !== null && !isMap(stackFile)) {
         throw new StackFileError(`${fileName} must be a YAML map with a config: section`);
@@ -71,6 +72,15 @@ export function listStacks(root = REPO_ROOT): string[] {
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
+}
+
+/** The parser's first line; for a repeated key, the key itself, which the parser's message leaves out. */
+function yamlProblem(fileName: string, text: string, e: Error & { code?: string; pos?: [number, number]; linePos?: [{ line: number }] }): string {
+    if (e.code === "DUPLICATE_KEY" && e.pos && e.linePos) {
+        const key = /^(.*?):(\s|$)/.exec(text.slice(e.pos[0]).split("\n")[0])?.[1];
+        if (key) return `${fileName} sets ${key} twice (line ${e.linePos[0].line}); keep one of them`;
+    }
+    return `${fileName} is not valid YAML: ${e.message.split("\n")[0]}`;
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {
