@@ -5,7 +5,9 @@ import { allKeys } from "../settings";
 
 const specs = new Map(allKeys.map((s) => [s.key, s]));
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+/** The directory holding Pulumi.yaml and the stack files, whether this runs from tools/ or compiled in bin/tools/. */
+export const REPO_ROOT = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")]
+    .find((dir) => fs.existsSync(path.join(dir, "Pulumi.yaml"))) ?? path.resolve(__dirname, "..");
 
 /** Stack config as the Pulumi CLI hands it to the program: namespaced keys, string values. */
 export interface StackConfig {
