@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CheckInput, CheckInputError, fromRun, readCheckFile } from "./checkInput";
 import { runProgram } from "./mockRuntime";
+import { npmBannerNote } from "./npmBanner";
 import { countByLevel, PackConfig, PolicyRun, runPolicies, validatePackConfig } from "./policyRunner";
 import { readStackConfig, REPO_ROOT, StackFileError } from "./stackConfig";
 
@@ -90,7 +91,8 @@ function environmentOf(stack: string, root: string): string | undefined {
 }
 
 async function load(args: CheckArgs): Promise<{ input: CheckInput; source: string }> {
-    if (args.file !== undefined) return { input: readCheckFile(args.file), source: `file ${args.file}` };
+    // npm runs scripts in the package root; a relative --file is meant from where the user typed the command.
+    if (args.file !== undefined) return { input: readCheckFile(path.resolve(process.env.INIT_CWD ?? process.cwd(), args.file)), source: `file ${args.file}` };
     try {
         const run = await runProgram(readStackConfig(args.stack!));
         return { input: fromRun(run), source: `stack ${args.stack}` };
@@ -142,6 +144,8 @@ async function main(): Promise<number> {
         const run = await runPolicies(input.resources, choice.config);
         const code = exitCode(run);
         if (args.json) {
+            const note = npmBannerNote("check");
+            if (note) process.stderr.write(`${note}\n`);
             const summary = { ...countByLevel(run.violations), resources: input.resources.length, exitCode: code };
             process.stdout.write(`${JSON.stringify({ source, format: input.format, policyPackConfig: choice.file ?? null, levels: run.levels, violations: run.violations, summary }, null, 2)}\n`);
         } else {

@@ -1,5 +1,6 @@
 import { SettingsError } from "../settings";
 import { footprint, renderFootprint } from "./footprint";
+import { npmBannerNote } from "./npmBanner";
 import { HELM_RELEASE, nameOf, releaseWaves } from "./graph";
 import { ProgramRun, RecordedResource, runProgram } from "./mockRuntime";
 import { readStackConfig, StackFileError } from "./stackConfig";
@@ -133,6 +134,8 @@ async function main(): Promise<void> {
     const started = Date.now();
     const run = await evaluateOrExit(args.stack);
     if (args.json) {
+        const note = npmBannerNote("plan");
+        if (note) process.stderr.write(`${note}\n`);
         const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs.has(k) ? "[secret]" : v]));
         const resources = run.resources.map((r) => ({ ...r, inputs: maskSecrets(r.inputs), outputs: undefined }));
         process.stdout.write(`${JSON.stringify({ stack: run.stack, resources, outputs }, null, 2)}\n`);
