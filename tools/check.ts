@@ -1,7 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CheckInput, CheckInputError, fromRun, readCheckFile } from "./checkInput";
-import { runProgram } from "./mockRuntime";
 import { npmBannerNote } from "./npmBanner";
 import { countByLevel, PackConfig, PolicyRun, runPolicies, validatePackConfig } from "./policyRunner";
 import { readStackConfig, REPO_ROOT, StackFileError } from "./stackConfig";
@@ -94,6 +93,9 @@ async function load(args: CheckArgs): Promise<{ input: CheckInput; source: strin
     // npm runs scripts in the package root; a relative --file is meant from where the user typed the command.
     if (args.file !== undefined) return { input: readCheckFile(path.resolve(process.env.INIT_CWD ?? process.cwd(), args.file)), source: `file ${args.file}` };
     try {
+        // Loaded for --stack only: the program pulls in the whole Pulumi SDK, which --file does not need.
+        require("./deferAutomation");
+        const { runProgram } = require("./mockRuntime") as typeof import("./mockRuntime");
         const run = await runProgram(readStackConfig(args.stack!));
         return { input: fromRun(run), source: `stack ${args.stack}` };
     } catch (e) {

@@ -1,3 +1,4 @@
+import "./deferAutomation";
 import { SettingsError } from "../settings";
 import { footprint, renderFootprint } from "./footprint";
 import { npmBannerNote } from "./npmBanner";

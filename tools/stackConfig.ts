@@ -1,9 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { allKeys } from "../settings";
 
-const specs = new Map(allKeys.map((s) => [s.key, s]));
+/** The key table, loaded only for an encrypted value: the settings modules load the whole Pulumi SDK. */
+function specOf(key: string) {
+    const { allKeys } = require("../settings") as typeof import("../settings");
+    return allKeys.find((s) => s.key === key);
+}
 
 /** The directory holding Pulumi.yaml and the stack files, whether this runs from tools/ or compiled in bin/tools/. */
 export const REPO_ROOT = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")]
@@ -55,7 +58,7 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
     }
     for (const [key, value] of Object.entries(stackConfig)) {
         if (isSecure(value)) {
-            const spec = specs.get(fullKey(key).replace(`${project}:`, ""));
+            const spec = specOf(fullKey(key).replace(`${project}:`, ""));
             if (fullKey(key).startsWith(`${project}:`) && spec && !spec.secret) {
                 throw new StackFileError(`${fullKey(key)} is encrypted in ${fileName}; the offline plan cannot decrypt it. `
                     + `Keep settings that are not secrets in plaintext (pulumi config set ${key.replace(/^[^:]*:/, "")} <value>)`);
