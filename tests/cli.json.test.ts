@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { fromWhereTyped } from "../tools/check";
 import { npmBannerNote } from "../tools/npmBanner";
 import { REPO_ROOT } from "../tools/stackConfig";
 
@@ -58,6 +59,13 @@ describe("machine-readable output, as the README documents it", () => {
             assert.deepStrictEqual([result.status, result.stderr], [0, ""], line);
             assert.match(result.stdout, /^(\d+|\{[\s\S]*\})\n$/, line);
         }
+    });
+
+    it("reads a relative --file from the directory npm was run in", () => {
+        assert.strictEqual(fromWhereTyped("../export.json", "/repo/tools", "/repo"), path.resolve("/repo/export.json"));
+        assert.strictEqual(fromWhereTyped("export.json", "/repo", "/repo"), "export.json");
+        assert.strictEqual(fromWhereTyped("/tmp/export.json", "/repo/tools", "/repo"), "/tmp/export.json");
+        assert.strictEqual(fromWhereTyped("export.json", undefined, "/repo"), "export.json");
     });
 
     it("without --silent, npm's banner on stdout is explained on stderr", () => {

@@ -89,9 +89,13 @@ function environmentOf(stack: string, root: string): string | undefined {
     }
 }
 
+/** npm runs scripts in the package root; a relative --file is meant from the directory npm was run in (INIT_CWD). */
+export function fromWhereTyped(file: string, typedIn = process.env.INIT_CWD, cwd = process.cwd()): string {
+    return typedIn !== undefined && !path.isAbsolute(file) && path.resolve(typedIn) !== path.resolve(cwd) ? path.resolve(typedIn, file) : file;
+}
+
 async function load(args: CheckArgs): Promise<{ input: CheckInput; source: string }> {
-    // npm runs scripts in the package root; a relative --file is meant from where the user typed the command.
-    if (args.file !== undefined) return { input: readCheckFile(path.resolve(process.env.INIT_CWD ?? process.cwd(), args.file)), source: `file ${args.file}` };
+    if (args.file !== undefined) return { input: readCheckFile(fromWhereTyped(args.file)), source: `file ${args.file}` };
     try {
         // Loaded for --stack only: the program pulls in the whole Pulumi SDK, which --file does not need.
         require("./deferAutomation");
