@@ -62,10 +62,10 @@ describe("machine-readable output, as the README documents it", () => {
     });
 
     it("reads a relative --file from the directory npm was run in", () => {
-        assert.strictEqual(fromWhereTyped("../export.json", "/repo/tools", "/repo"), path.resolve("/repo/export.json"));
-        assert.strictEqual(fromWhereTyped("export.json", "/repo", "/repo"), "export.json");
-        assert.strictEqual(fromWhereTyped("/tmp/export.json", "/repo/tools", "/repo"), "/tmp/export.json");
-        assert.strictEqual(fromWhereTyped("export.json", undefined, "/repo"), "export.json");
+        assert.strictEqual(fromWhereTyped("../export.json", { INIT_CWD: "/repo/tools" }, "/repo"), path.resolve("/repo/export.json"));
+        assert.strictEqual(fromWhereTyped("export.json", { INIT_CWD: "/repo" }, "/repo"), "export.json");
+        assert.strictEqual(fromWhereTyped("/tmp/export.json", { INIT_CWD: "/repo/tools" }, "/repo"), "/tmp/export.json");
+        assert.strictEqual(fromWhereTyped("export.json", {}, "/repo"), "export.json");
     });
 
     it("without --silent, npm's banner on stdout is explained on stderr", () => {

@@ -90,7 +90,8 @@ function environmentOf(stack: string, root: string): string | undefined {
 }
 
 /** npm runs scripts in the package root; a relative --file is meant from the directory npm was run in (INIT_CWD). */
-export function fromWhereTyped(file: string, typedIn = process.env.INIT_CWD, cwd = process.cwd()): string {
+export function fromWhereTyped(file: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+    const typedIn = env.INIT_CWD;
     return typedIn !== undefined && !path.isAbsolute(file) && path.resolve(typedIn) !== path.resolve(cwd) ? path.resolve(typedIn, file) : file;
 }
 
