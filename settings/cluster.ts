@@ -137,8 +137,12 @@ function buildExisting(v: Values): ExistingClusterSettings {
             : `${keyName("existing.kubeconfig")} and ${keyName("existing.kubeconfigPath")} are both set; keep only one`);
     }
     if (path !== undefined) {
-        const problem = kubeconfigFileProblem(expandHome(path));
-        if (problem) v.problems.push(`${keyName("existing.kubeconfigPath")} ${shown(path)} ${problem}; point it at a kubeconfig file`);
+        const file = expandHome(path);
+        const problem = kubeconfigFileProblem(file);
+        // Say which file was read: only a leading ~/ is expanded, never $VARIABLES or ~user.
+        const read = file === path ? "" : ` (read as ${file})`;
+        const fix = /^~[^/]|\$/.test(path) ? "write an absolute path or one starting with ~/ ($VARIABLES and ~user are not expanded)" : "point it at a kubeconfig file";
+        if (problem) v.problems.push(`${keyName("existing.kubeconfigPath")} ${shown(path)}${read} ${problem}; ${fix}`);
     }
     return {
         kubeconfig: content === undefined ? undefined : pulumi.secret(content),

@@ -73,9 +73,10 @@ function resolveEnvironment(raw: RawConfig, stack: string, problems: string[]): 
     if ((ENVIRONMENTS as readonly string[]).includes(candidate)) {
         return candidate as Env;
     }
-    problems.push(configured === undefined
-        ? `${keyName("environment")} is required for stack ${shown(stack)} (only stacks named dev, staging or prod imply it); use one of: ${ENVIRONMENTS.join(", ")}`
-        : `${keyName("environment")} ${shown(configured)} is not supported; use one of: ${ENVIRONMENTS.join(", ")}`);
+    // A configured value outside the list is reported once, by the key table's check of meshstack:environment.
+    if (configured === undefined) {
+        problems.push(`${keyName("environment")} is required for stack ${shown(stack)} (only stacks named dev, staging or prod imply it); use one of: ${ENVIRONMENTS.join(", ")}`);
+    }
     return undefined;
 }
 

@@ -87,7 +87,7 @@ export const clusterKeys: readonly KeySpec[] = [
 
 export const meshKeys: readonly KeySpec[] = [
     { key: "mesh.mode", type: "string", oneOf: MESH_MODES, description: "Istio data plane: sidecar proxies or ambient (ztunnel + waypoints)." },
-    { key: "mesh.egressGateway", type: "boolean", description: "Install an egress gateway." },
+    { key: "mesh.egressGateway", type: "boolean", description: "Install an egress gateway (sidecar mode; ambient mode installs none)." },
     { key: "mesh.outboundTrafficPolicy", type: "string", oneOf: OUTBOUND_POLICIES, description: "Mesh outbound traffic policy." },
     { key: "mesh.istiodReplicas", type: "integer", min: 1, max: 10, description: "Minimum istiod replicas." },
     { key: "mesh.istiodMaxReplicas", type: "integer", min: 1, max: 20, description: "Maximum istiod replicas under the HPA." },

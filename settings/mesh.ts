@@ -33,9 +33,13 @@ export function buildMesh(v: Values): MeshSettings {
             + `remove mesh.canaryVersion and upgrade by setting ${keyName("mesh.version")} (each node's ztunnel restarts once)`);
         canaryVersion = undefined;
     }
+    // Ambient workloads leave through ztunnel: nothing would route through an egress gateway, so none is installed.
+    if (mode === "ambient" && v.isSet("mesh.egressGateway") && v.must<boolean>("mesh.egressGateway")) {
+        v.problems.push(`${keyName("mesh.egressGateway")} true is not supported with ${keyName("mesh.mode")} "ambient": ambient traffic leaves through ztunnel and nothing routes through an egress gateway; remove mesh.egressGateway (or set it to false)`);
+    }
     return {
         mode,
-        egressGateway: v.must("mesh.egressGateway"),
+        egressGateway: mode === "sidecar" && v.must<boolean>("mesh.egressGateway"),
         outboundTrafficPolicy: v.must("mesh.outboundTrafficPolicy"),
         istiodReplicas: v.must("mesh.istiodReplicas"),
         istiodMaxReplicas: v.must("mesh.istiodMaxReplicas"),

@@ -47,7 +47,7 @@ export const meshPolicyKeys: readonly KeySpec[] = [
     { key: "mesh.defaultDeny", type: "boolean", description: "Deny every request no ALLOW AuthorizationPolicy matches (mesh-wide allow-nothing policy)." },
     { key: "mesh.faultInjection", type: "boolean", description: "Allow fault injection on every request; when false, faults apply only behind the header a service names." },
     { key: "mesh.ingressHosts", type: "string[]", pattern: HOSTNAME, description: "Hosts the ingress Gateway serves (exposed services' hosts must match one).", defaultText: "none" },
-    { key: "mesh.tlsCredentialName", type: "string", pattern: { re: /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, hint: "a Kubernetes secret name in the ingress namespace" }, description: "TLS secret of the ingress Gateway (in istio-ingress); enables HTTPS and the HTTP to HTTPS redirect.", defaultText: "unset (HTTP only); required in prod when hosts are exposed" },
+    { key: "mesh.tlsCredentialName", type: "string", pattern: { re: /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, hint: "a Kubernetes secret name in the ingress namespace" }, description: "TLS secret of the ingress Gateway (in istio-ingress); enables HTTPS and the HTTP to HTTPS redirect.", defaultText: "unset (HTTP only); required in prod when mesh.ingressHosts is set" },
     { key: "mesh.jwt", type: "object", description: "JWT issuers services may require: a list of {issuer, jwksUri, audiences}.", defaultText: "none" },
 ];
 
@@ -71,7 +71,7 @@ export function buildMeshPolicy(v: Values, env: Env): MeshPolicySettings {
         faultInjection: v.must("mesh.faultInjection"),
         ingressHosts: v.must("mesh.ingressHosts"),
         tlsCredentialName: v.get<string>("mesh.tlsCredentialName"),
-        jwt: readJwt(v.get("mesh.jwt"), v.problems),
+        jwt: readJwt(v.get("mesh.jwt"), env, v.problems),
     };
 }
 
@@ -82,13 +82,16 @@ export function checkProdSampling(value: number, path: string, problems: string[
     }
 }
 
-function readJwt(value: unknown, problems: string[]): JwtIssuer[] {
+function readJwt(value: unknown, env: Env, problems: string[]): JwtIssuer[] {
     const issuers: JwtIssuer[] = [];
     for (const f of objectList(value, "mesh.jwt", problems, ["issuer", "jwksUri", "audiences"])) {
         const issuer = f.str("issuer", { example: "https://auth.example.com" });
         const jwksUri = f.str("jwksUri", { pattern: { re: /^https?:\/\/[^\s/]+/, hint: "an http:// or https:// URL" }, example: "https://auth.example.com/.well-known/jwks.json" });
         const audiences = f.strings("audiences") ?? [];
-        if (issuer !== undefined && /[\s*]/.test(issuer)) {
+        if (env === "prod" && jwksUri?.startsWith("http://")) {
+            // Whoever can alter the keys in transit can mint tokens every service accepts.
+            f.problem("jwksUri", `${shown(jwksUri)} is not allowed in prod; the signing keys must be fetched over TLS; use the issuer's https:// JWKS URL`);
+        } else if (issuer !== undefined && /[\s*]/.test(issuer)) {
             f.problem("issuer", `${shown(issuer)} is not valid; an issuer has no spaces or '*'`);
         } else if (issuer !== undefined && issuers.some((i) => i.issuer === issuer)) {
             f.problem("issuer", `${shown(issuer)} is declared twice; declare each issuer once`);

@@ -27,6 +27,10 @@ export interface CheckContext {
     readonly declared?: {
         readonly names: ReadonlySet<string>;
         readonly namespaces: ReadonlySet<string>;
+        /** `namespaces` is not a list (already reported): no service's namespace can be checked against it. */
+        readonly namespacesUnreadable: boolean;
+        /** `mesh.jwt` lists issuers, valid or not (bad ones are already reported). */
+        readonly jwtGiven: boolean;
         /** Paths of services whose `versions` was rejected: their subset references are not checked again. */
         readonly rejectedVersions: ReadonlySet<string>;
         /** True when the stack file sets mesh.canaryVersion, even if it was rejected (already reported). */
@@ -84,7 +88,7 @@ export function checkApp(app: AppSettings, ctx: CheckContext, problems: string[]
         } else {
             serviceAt.set(svc.name, svc);
         }
-        if (!namespaceAt.has(svc.namespace) && !ctx.declared?.namespaces.has(svc.namespace)) {
+        if (!namespaceAt.has(svc.namespace) && !ctx.declared?.namespaces.has(svc.namespace) && !ctx.declared?.namespacesUnreadable) {
             at(`${svc.path}.namespace`, `${shown(svc.namespace)} is not declared in ${keyName("namespaces")}; add {name: ${svc.namespace}} there`);
         }
         if (!ctx.declared?.rejectedVersions.has(svc.path)) checkSubsets(svc, at);
@@ -100,8 +104,13 @@ export function checkApp(app: AppSettings, ctx: CheckContext, problems: string[]
     }
 
     const exposed = app.services.filter((s) => s.expose);
-    if (exposed.length > 0 && ctx.env === "prod" && ctx.policy.tlsCredentialName === undefined) {
-        problems.push(`${keyName("mesh.tlsCredentialName")} is required in prod when services are exposed (${exposed.map((s) => `${s.path}.expose`).join(", ")}); name the TLS secret in ${INGRESS_NAMESPACE}`);
+    if (ctx.env === "prod" && ctx.policy.tlsCredentialName === undefined) {
+        if (exposed.length > 0) {
+            problems.push(`${keyName("mesh.tlsCredentialName")} is required in prod when services are exposed (${exposed.map((s) => `${s.path}.expose`).join(", ")}); name the TLS secret in ${INGRESS_NAMESPACE}`);
+        } else if (ctx.policy.ingressHosts.length > 0) {
+            // The Gateway is created for these hosts even with no service behind it yet: prod serves no plain HTTP.
+            problems.push(`${keyName("mesh.tlsCredentialName")} is required in prod when ${keyName("mesh.ingressHosts")} is set (${shown(ctx.policy.ingressHosts)}); name the TLS secret in ${INGRESS_NAMESPACE}, or remove mesh.ingressHosts`);
+        }
     }
 }
 
@@ -147,7 +156,7 @@ function checkService(svc: ServiceSpec, ctx: CheckContext, at: (path: string, me
     if (svc.expose && !ingressCovers(ctx.policy.ingressHosts, svc.expose.host)) {
         at(`${svc.path}.expose.host`, `${shown(svc.expose.host)} is not served by the ingress Gateway; add it (or a *. wildcard covering it) to ${keyName("mesh.ingressHosts")}`);
     }
-    if (svc.requireJwt && ctx.policy.jwt.length === 0) {
+    if (svc.requireJwt && ctx.policy.jwt.length === 0 && !ctx.declared?.jwtGiven) {
         at(`${svc.path}.requireJwt`, `is true but ${keyName("mesh.jwt")} declares no issuer; add {issuer, jwksUri} there`);
     }
     if (svc.fault && !svc.fault.header && !ctx.policy.faultInjection) {

@@ -11,7 +11,7 @@ import {
     TrafficPolicyName, WorkloadMtls,
 } from "./services";
 import { readSlo, SLO_FIELDS } from "./slo";
-import { checkString, DNS_LABEL, DURATION, Fields, HEADER_NAME, HOSTNAME, objectList, Pattern } from "./structured";
+import { checkString, DNS_LABEL, DURATION, Fields, HEADER_NAME, HOSTNAME, numeric, objectList, Pattern } from "./structured";
 import { Values } from "./values";
 
 const PERCENT = [0, 100] as const;
@@ -29,9 +29,13 @@ export function buildApp(v: Values, env: Env, mesh: MeshSettings, policy: MeshPo
     // Only sidecars route external TLS to the egress gateway; ambient workloads go out through ztunnel.
     const egressByDefault = mesh.egressGateway && mesh.mode === "sidecar";
     const app = readApp({ namespaces: v.get("namespaces"), services: v.get("services"), externalServices: v.get("externalServices") }, egressByDefault, v.problems);
+    const rawNamespaces = v.get("namespaces");
+    const rawJwt = v.get("mesh.jwt");
     const declared = {
         names: new Set([...namesIn(v.get("services")), ...namesIn(v.get("externalServices"))]),
-        namespaces: new Set(namesIn(v.get("namespaces"))),
+        namespaces: new Set(namesIn(rawNamespaces)),
+        namespacesUnreadable: rawNamespaces !== undefined && !Array.isArray(rawNamespaces),
+        jwtGiven: rawJwt !== undefined && !(Array.isArray(rawJwt) && rawJwt.length === 0),
         rejectedVersions: new Set(rejectedVersionPaths(v.get("services"))),
         canaryVersion: v.isSet("mesh.canaryVersion") || v.isRejected("mesh.canaryVersion"),
     };
@@ -170,11 +174,12 @@ function readCanary(c: Fields | undefined): Canary | undefined {
     const list = c.list("weights");
     if (list === undefined) c.required("weights", "[90, 10]");
     const weights = (list ?? []).map((w, i) => {
-        if (typeof w !== "number" || !Number.isInteger(w) || w < 0 || w > 100) {
+        const n = numeric(w);
+        if (n === undefined || !Number.isInteger(n) || n < 0 || n > 100) {
             c.problems.push(`${keyName(`${c.at("weights")}[${i}]`)} ${JSON.stringify(w)} is not a percentage; use a whole number from 0 to 100`);
             return undefined;
         }
-        return w;
+        return n;
     });
     if (subsets === undefined || list === undefined || weights.some((w) => w === undefined)) return undefined;
     return { subsets, weights: weights as number[] };

@@ -4,13 +4,22 @@ import { keyName, shown } from "./errors";
 export interface Pattern {
     readonly re: RegExp;
     readonly hint: string;
+    /** Reported on its own, so a value of valid characters is not told to change them. */
+    readonly maxLength?: number;
 }
 
-export const DNS_LABEL: Pattern = { re: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, hint: "a DNS label: lowercase letters, digits and '-', starting with a letter" };
+export const DNS_LABEL: Pattern = {
+    re: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    hint: "a DNS label: at most 63 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit",
+    maxLength: 63,
+};
 /** Istio (Envoy) durations as the CRDs accept them, at least 1ms. */
 export const DURATION: Pattern = { re: /^(\d+(\.\d+)?(ms|s|m|h))+$/, hint: "a duration such as 250ms, 5s or 2m (at least 1ms)" };
 export const HOSTNAME: Pattern = { re: /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, hint: "a DNS name such as api.example.com (a leading *. wildcard is allowed)" };
 export const HEADER_NAME: Pattern = { re: /^[a-z0-9][-a-z0-9]*$/, hint: "a lowercase HTTP header name such as x-tenant-id" };
+
+/** protobuf's google.protobuf.Duration range, which every Istio duration field has. */
+const MAX_DURATION_MS = 315_576_000_000 * 1000;
 
 /** Milliseconds of a duration matching DURATION. */
 export function durationMs(value: string): number {
@@ -142,6 +151,11 @@ export class Fields {
         }
         const out: Record<string, T> = {};
         for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+            if (k === "__proto__") {
+                // An object key of that name sets the prototype instead of an entry: it would vanish silently.
+                this.problems.push(`${keyName(`${this.at(key)}.${k}`)} is a name JavaScript reserves for an object's prototype, so the entry would be dropped; rename it`);
+                continue;
+            }
             if (keyPattern && !keyPattern.re.test(k)) {
                 this.problems.push(`${keyName(`${this.at(key)}.${k}`)} is not a valid key; use ${keyPattern.hint}`);
                 continue;
@@ -159,16 +173,23 @@ export class Fields {
             return undefined;
         }
         const kind = whole ? "a whole number" : "a number";
-        if (typeof v !== "number" || !Number.isFinite(v) || (whole && !Number.isInteger(v))) {
+        const n = numeric(v);
+        if (n === undefined || (whole && !Number.isInteger(n))) {
             this.problem(key, `${shown(v)} is not ${kind}; use ${kind} from ${min} to ${max}`);
             return undefined;
         }
-        if (v < min || v > max) {
-            this.problem(key, `${v} is out of range; use ${kind} from ${min} to ${max}`);
+        if (n < min || n > max) {
+            this.problem(key, `${n} is out of range; use ${kind} from ${min} to ${max}`);
             return undefined;
         }
-        return v;
+        return n;
     }
+}
+
+/** A number, or a quoted one ("8080") as top-level settings accept; undefined for anything else. */
+export function numeric(v: unknown): number | undefined {
+    const n = typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+    return typeof n === "number" && Number.isFinite(n) ? n : undefined;
 }
 
 /** Checks a string value found at `path` (a list element or map value). */
@@ -181,12 +202,20 @@ export function checkString(v: unknown, path: string, problems: string[], opts: 
         problems.push(`${keyName(path)} ${shown(v)} is not supported; use one of: ${opts.oneOf.join(", ")}`);
         return undefined;
     }
+    if (opts.pattern?.maxLength !== undefined && v.length > opts.pattern.maxLength) {
+        problems.push(`${keyName(path)} ${shown(v)} is ${v.length} characters long; use ${opts.pattern.hint}`);
+        return undefined;
+    }
     if (opts.pattern && !opts.pattern.re.test(v)) {
         problems.push(`${keyName(path)} ${shown(v)} is not valid; use ${opts.pattern.hint}`);
         return undefined;
     }
     if (opts.pattern === DURATION && durationMs(v) < 1) {
         problems.push(`${keyName(path)} ${shown(v)} is shorter than 1ms; use ${DURATION.hint}`);
+        return undefined;
+    }
+    if (opts.pattern === DURATION && durationMs(v) > MAX_DURATION_MS) {
+        problems.push(`${keyName(path)} ${shown(v)} is beyond the longest duration Istio accepts (protobuf's 315576000000s, about 10,000 years); use ${DURATION.hint}`);
         return undefined;
     }
     return v;

@@ -125,11 +125,9 @@ function parseValue(spec: KeySpec, raw: string): ParseResult {
             return list as string[];
         }
         case "object": {
+            // A plain YAML scalar (`services: api-gateway`) arrives as its text: the key's reader says what shape it needs.
             const value = parseJson(raw);
-            if (value === undefined) {
-                return new Problem(`${name} ${shown(raw)} is not structured data; write it as YAML in the stack file`);
-            }
-            return value;
+            return value === undefined ? raw : value;
         }
     }
 }

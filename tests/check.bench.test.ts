@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { measure, measureScale, namespaceOf, renderTable, scaleExport, scaleLine, serviceSettings } from "../tools/bench";
+import { generatedExport, measure, measureScale, namespaceOf, renderTable, rowsMet, scaleExport, scaleLine, serviceSettings } from "../tools/bench";
+import { measureStartup, median, renderStartup, STARTUP_COMMANDS, startupMet } from "../tools/benchStartup";
 
 describe("check: benchmark", () => {
     it("generates services ten to a namespace in the real settings schema", () => {
@@ -26,7 +27,7 @@ describe("check: benchmark", () => {
     });
 
     it("scales an export by copying its application namespaces, and times check --file on it in a child process", async () => {
-        const { exported } = await measure(10);
+        const exported = await generatedExport(10);
         const scaled = scaleExport(exported, exported.length + 25);
         assert.strictEqual(scaled.length, exported.length + 25);
         assert.strictEqual(new Set(scaled.map((r) => r.urn)).size, scaled.length, "every copy has its own URN");
@@ -39,17 +40,47 @@ describe("check: benchmark", () => {
         assert.ok(scaleLine({ resources: 30000, wallMs: 4200, cpuMs: 3900, maxRssMb: 564, exitCode: 0 }).endsWith("NOT met)"));
     });
 
-    it("prints the table with ms per resource and the t(1000)/t(100) ratio", () => {
-        const row = (services: number, resources: number, checkMs: number) => ({ services, resources, planMs: 1000, checkMs, violations: {} });
-        const lines = renderTable([row(10, 100, 10), row(100, 600, 60), row(1000, 5700, 540)]);
-        assert.deepStrictEqual(lines.slice(0, 4), [
-            "services  resources   plan ms  check ms  plan ms/resource  check ms/resource  violations",
-            "      10        100      1000        10            10.000              0.100  none",
-            "     100        600      1000        60             1.667              0.100  none",
-            "    1000       5700      1000       540             0.175              0.095  none",
+    it("prints the table with ms per resource, peak memory, and the t(1000)/t(100) and t(3000)/t(1000) ratios", () => {
+        const row = (services: number, resources: number, planMs: number, checkMs: number, peakMb: number) => ({ services, resources, planMs, checkMs, peakMb, violations: {} });
+        const rows = [row(10, 100, 1000, 10, 200), row(100, 600, 1000, 60, 250), row(1000, 5700, 1000, 540, 600), row(3000, 17100, 3000, 1700, 1400)];
+        const lines = renderTable(rows);
+        assert.deepStrictEqual(lines, [
+            "services  resources   plan ms  check ms  plan ms/resource  check ms/resource  peak MB  violations",
+            "      10        100      1000        10            10.000              0.100      200  none",
+            "     100        600      1000        60             1.667              0.100      250  none",
+            "    1000       5700      1000       540             0.175              0.095      600  none",
+            "    3000      17100      3000      1700             0.175              0.099     1400  none",
+            "",
+            "check t(1000)/t(100) = 9.0 (goal <= 12; resources grew 9.5x)",
+            "plan  t(1000)/t(100) = 1.0",
+            "1000 services: plan + check 1.5 s (goal < 60 s)",
+            "plan + check t(3000)/t(1000) = 3.05 (goal <= 3.3; resources grew 3.0x)",
+            "3000 services: peak memory 1400 MB (goal < 1536 MB)",
+            "violations: what the production rules report on the prod stack with N generated services",
         ]);
-        assert.strictEqual(lines[5], "check t(1000)/t(100) = 9.0 (goal <= 12; resources grew 9.5x)");
-        assert.strictEqual(lines[6], "plan  t(1000)/t(100) = 1.0");
-        assert.strictEqual(lines[7], "1000 services: plan + check 1.5 s (goal < 60 s)");
+        assert.strictEqual(rowsMet(rows), true);
+        assert.strictEqual(rowsMet([...rows.slice(0, 3), row(3000, 17100, 3000, 1700, 1600)]), false, "over 1.5 GB");
+        assert.strictEqual(rowsMet([...rows.slice(0, 3), row(3000, 17100, 4000, 1700, 1400)]), false, "superlinear");
+    });
+
+    it("prints start-up against the floor and meets the goals only within 1.5x and 2x", () => {
+        const result = { rounds: 5, floorMs: 1000, ms: [400, 1900, 2100] };
+        assert.deepStrictEqual(renderStartup(result), [
+            "start-up, median of 5 interleaved runs (a command = tools/build.js + the compiled tool; npm's own start-up left out):",
+            "  node -e \"require('@pulumi/pulumi')\"             1000 ms  the floor",
+            "  check --file tests/fixtures/prod-export.json     400 ms  0.40x the floor (goal <= 1.5x)",
+            "  check --stack dev                               1900 ms  1.90x the floor (goal <= 2x)",
+            "  plan --stack dev                                2100 ms  2.10x the floor (goal <= 2x)",
+        ]);
+        assert.strictEqual(startupMet(result), false);
+        assert.strictEqual(startupMet({ ...result, ms: [1500, 2000, 2000] }), true);
+        assert.deepStrictEqual([median([3, 1, 2]), median([4, 1, 3, 2])], [2, 2.5]);
+    });
+
+    it("times the real start-up commands (one round)", function () {
+        this.timeout(120_000);
+        const result = measureStartup(1);
+        assert.deepStrictEqual([result.rounds, result.ms.length], [1, STARTUP_COMMANDS.length]);
+        assert.ok(result.floorMs > 0 && result.ms.every((ms) => ms > 0));
     });
 });

@@ -132,7 +132,7 @@ describe("demo workload", () => {
         assert.deepStrictEqual(env(load), {
             PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1",
             TARGET: "http://istio-ingressgateway.istio-ingress.svc.cluster.local:80/", HOST: "api.meshstack.localhost", HEADERS: "{}",
-            TOKEN_URL: "https://raw.githubusercontent.com/istio/istio/1.30.5/security/tools/jwt/samples/demo.jwt",
+            TOKEN_URL: "https://raw.githubusercontent.com/istio/istio/1.31.1/security/tools/jwt/samples/demo.jwt",
         });
         assert.strictEqual(load.inputs.spec.template.metadata.annotations, undefined);
     });

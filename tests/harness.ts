@@ -1,3 +1,4 @@
+import { loadSettings, Settings, SettingsError } from "../settings";
 import { ProgramRun, RecordedResource, runProgram } from "../tools/mockRuntime";
 import { readStackConfig, StackConfig } from "../tools/stackConfig";
 import { nameOf } from "../tools/graph";
@@ -70,4 +71,21 @@ export async function errorOf(fn: () => unknown): Promise<string> {
         return (e as Error).message;
     }
     throw new Error("expected an error, but none was thrown");
+}
+
+/** Settings of an ad-hoc stack, values written as they come out of a stack file (strings stay as written). */
+export function loadValues(stack: string, values: Record<string, unknown>): Settings {
+    const raw = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    return loadSettings({ values: raw, secretKeys: new Set() }, "meshstack", stack);
+}
+
+/** The problems an ad-hoc stack's settings are rejected with; fails when they load. */
+export function settingsProblems(stack: string, values: Record<string, unknown>): readonly string[] {
+    try {
+        loadValues(stack, values);
+    } catch (e) {
+        if (e instanceof SettingsError) return e.problems;
+        throw e;
+    }
+    throw new Error("expected a SettingsError, but the settings loaded");
 }

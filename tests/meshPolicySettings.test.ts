@@ -1,21 +1,5 @@
 import * as assert from "assert";
-import { loadSettings, Settings, SettingsError } from "../settings";
-
-/** Settings of an ad-hoc stack, values written as they come out of a stack file. */
-function load(stack: string, values: Record<string, unknown>): Settings {
-    const raw = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-    return loadSettings({ values: raw, secretKeys: new Set() }, "meshstack", stack);
-}
-
-function problems(stack: string, values: Record<string, unknown>): readonly string[] {
-    try {
-        load(stack, values);
-    } catch (e) {
-        if (e instanceof SettingsError) return e.problems;
-        throw e;
-    }
-    throw new Error("expected a SettingsError, but the settings loaded");
-}
+import { loadValues as load, settingsProblems as problems } from "./harness";
 
 const PROD = { "cluster.kind": "eks", "eks.region": "eu-west-1", "observability.lokiBucket": "meshstack-prod-loki", "observability.lokiRegion": "eu-west-1" };
 const NAMESPACES = [{ name: "edge" }, { name: "shop" }];
@@ -160,6 +144,7 @@ describe("mesh policy settings", () => {
                 services: [{ ...cart, rateLimit: { requestsPerMinute: 60 }, mtls: { ports: { "8443": "DISABLE" } } }, { ...stock, port: 8080, rateLimit: { requestsPerMinute: 60 } }],
                 externalServices: [{ name: "stripe", host: "api.stripe.com", viaEgressGateway: true }],
             }, [
+                "meshstack:mesh.egressGateway true is not supported with meshstack:mesh.mode \"ambient\": ambient traffic leaves through ztunnel and nothing routes through an egress gateway; remove mesh.egressGateway (or set it to false)",
                 "meshstack:namespaces[0].mtlsMode \"DISABLE\" is not supported in ambient mode; use PERMISSIVE",
                 "meshstack:externalServices[0].viaEgressGateway is true, but routing through the egress gateway is a sidecar feature; in ambient mode remove it",
                 "meshstack:services[0].mtls.ports.8443 \"DISABLE\" is not supported in ambient mode; use PERMISSIVE",
@@ -194,9 +179,9 @@ describe("mesh policy settings", () => {
             ]],
             ["every field of a service whose port is unusable", "dev", {
                 namespaces: NAMESPACES,
-                services: [{ name: "cart", namespace: "shop", port: "80", allow: [{ principals: ["cluster.local/ns/a/sa/b"], headers: { "x-tenant-id": "acme" } }], canary: { weights: [100] } }],
+                services: [{ name: "cart", namespace: "shop", port: "eighty", allow: [{ principals: ["cluster.local/ns/a/sa/b"], headers: { "x-tenant-id": "acme" } }], canary: { weights: [100] } }],
             }, [
-                "meshstack:services[0].port \"80\" is not a whole number; use a whole number from 1 to 65535",
+                "meshstack:services[0].port \"eighty\" is not a whole number; use a whole number from 1 to 65535",
                 "meshstack:services[0].canary.subsets is required; set it, e.g. subsets: [v1, v2]",
                 "meshstack:services[0].allow[0].headers.x-tenant-id \"acme\" is not a list of values; write the accepted header values as a YAML list",
             ]],

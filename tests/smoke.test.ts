@@ -119,14 +119,14 @@ describe("smoke: what it checks per stack, and its arguments", () => {
         const t = smokeTarget(await evaluateStackFile("dev"), stackSettings(readStackConfig("dev")));
         assert.strictEqual(t.context, "kind-meshstack-dev");
         assert.deepStrictEqual(t.releases.map((r) => `${r.namespace}/${r.name}`).sort(), [
-            "istio-ingress/istio-ingressgateway", "istio-system/istio-base", "istio-system/istiod", "observability/alloy", "observability/jaeger",
+            "istio-ingress/istio-ingressgateway", "istio-system/istio-base", "istio-system/istiod-1-31-1", "observability/alloy", "observability/jaeger",
             "observability/kiali", "observability/kube-prometheus-stack", "observability/loki", "observability/otel-collector",
         ]);
         assert.deepStrictEqual(t.namespaces, ["istio-system", "observability", "istio-ingress", "edge", "core", "ml", "payments", "demo-load"]);
         assert.deepStrictEqual(t.strict, [{ namespace: "payments", url: "http://payments.payments.svc.cluster.local:8080/" }]);
         assert.deepStrictEqual(t.entry, {
             service: "api-gateway", namespace: "edge", host: "api.meshstack.localhost", path: "/", method: "GET", headers: {},
-            tokenUrl: "https://raw.githubusercontent.com/istio/istio/1.30.5/security/tools/jwt/samples/demo.jwt",
+            tokenUrl: "https://raw.githubusercontent.com/istio/istio/1.31.1/security/tools/jwt/samples/demo.jwt",
         });
         assert.deepStrictEqual(t.gateway, { namespace: "istio-ingress", service: "istio-ingressgateway" });
         assert.deepStrictEqual(t.ruleGroups, ["meshstack.mesh", "meshstack.control-plane", "meshstack.telemetry"]);

@@ -180,7 +180,7 @@ describe("render and verify from the command line", function () {
         const r = cli("render", ["--stack", "dev", "--cache", cache, "--out", out]);
         assert.strictEqual(r.status, 0, r.stderr);
         assert.deepStrictEqual(fs.readdirSync(path.join(out, "dev")).sort(), [
-            "alloy.yaml", "istio-base.yaml", "istio-ingressgateway.yaml", "istiod.yaml", "jaeger.yaml", "kiali.yaml",
+            "alloy.yaml", "istio-base.yaml", "istio-ingressgateway.yaml", "istiod-1-31-1.yaml", "jaeger.yaml", "kiali.yaml",
             "kube-prometheus-stack.yaml", "loki.yaml", "otel-collector.yaml", "program.yaml",
         ]);
         assert.match(fs.readFileSync(path.join(out, "dev", "kiali.yaml"), "utf8"), /"name": "kiali-stand-in"/);
@@ -195,7 +195,7 @@ describe("render and verify from the command line", function () {
         assert.match(lines[lines.length - 2], /^meshstack verify: stack dev: \d+ findings in \d+\.\d s$/);
         const missing = cli("verify", ["--stack", "dev", "--cache", path.join(out, "none")]);
         assert.strictEqual(missing.status, 2);
-        assert.strictEqual(missing.stderr, `chart base 1.30.5 is not in the chart cache ${path.join(out, "none")}; run npm run charts:pull (needs network) or point --cache at a cache that has it\n`);
+        assert.strictEqual(missing.stderr, `chart base 1.31.1 is not in the chart cache ${path.join(out, "none")}; run npm run charts:pull (needs network) or point --cache at a cache that has it\n`);
         const usage = cli("verify", ["--stack", "dev", "--out", "x"]);
         assert.deepStrictEqual([usage.status, usage.stderr], [2, "unknown argument --out; usage: npm run verify -- --stack <name> [--cache DIR] [--quick]\n"]);
     });

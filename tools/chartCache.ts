@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { ChartPin, charts, GATEWAY_API_VERSION, gatewayApiCrdsUrl } from "../versions";
+import { ChartPin, charts, GATEWAY_API_VERSION, gatewayApiCrdsUrl, istioCharts, ISTIO_VERSIONS } from "../versions";
 import { runHelm } from "./helmBinary";
 import { REPO_ROOT } from "./stackConfig";
 
@@ -17,10 +17,11 @@ export function cacheDir(flag?: string): string {
     return path.resolve(flag ?? process.env.MESHSTACK_CHART_CACHE ?? DEFAULT_CACHE);
 }
 
-/** Every distinct pinned chart (the Istio charts share one version). */
+/** Every distinct pinned chart: the Istio charts of every version a stack may run (stable or canary), and the rest. */
 export function pinnedCharts(): ChartPin[] {
     const seen = new Map<string, ChartPin>();
-    for (const pin of Object.values(charts)) seen.set(`${pin.chart}-${pin.version}`, pin);
+    const all = [...ISTIO_VERSIONS.flatMap((v) => Object.values(istioCharts(v))), ...Object.values(charts)];
+    for (const pin of all) seen.set(`${pin.chart}-${pin.version}`, pin);
     return [...seen.values()];
 }
 

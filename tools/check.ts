@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CheckInput, CheckInputError, fromRun, readCheckFile } from "./checkInput";
-import { runProgram } from "./mockRuntime";
+import { npmBannerNote } from "./npmBanner";
 import { countByLevel, PackConfig, PolicyRun, runPolicies, validatePackConfig } from "./policyRunner";
 import { readStackConfig, REPO_ROOT, StackFileError } from "./stackConfig";
 import { redactUrl } from "../policies/rules/values";
@@ -24,11 +24,14 @@ const USAGE = "usage: npm run check -- (--stack <name> | --file <stack-export-or
 
 export function parseArgs(argv: readonly string[]): CheckArgs {
     const args: { stack?: string; file?: string; config?: string; json: boolean } = { json: false };
+    const seen = new Map<string, string>();
     for (let n = 0; n < argv.length; n++) {
         const flag = argv[n];
         const value = () => {
             const v = argv[++n];
             if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value; ${USAGE}`);
+            if (seen.has(flag)) throw new UsageError(`${flag} is given twice (${seen.get(flag)}, ${v}); give it once; ${USAGE}`);
+            seen.set(flag, v);
             return v;
         };
         if (flag === "--stack") args.stack = value();
@@ -87,9 +90,18 @@ function environmentOf(stack: string, root: string): string | undefined {
     }
 }
 
+/** npm runs scripts in the package root; a relative --file is meant from the directory npm was run in (INIT_CWD). */
+export function fromWhereTyped(file: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+    const typedIn = env.INIT_CWD;
+    return typedIn !== undefined && !path.isAbsolute(file) && path.resolve(typedIn) !== path.resolve(cwd) ? path.resolve(typedIn, file) : file;
+}
+
 async function load(args: CheckArgs): Promise<{ input: CheckInput; source: string }> {
-    if (args.file !== undefined) return { input: readCheckFile(args.file), source: `file ${args.file}` };
+    if (args.file !== undefined) return { input: readCheckFile(fromWhereTyped(args.file)), source: `file ${args.file}` };
     try {
+        // Loaded for --stack only: the program pulls in the whole Pulumi SDK, which --file does not need.
+        require("./deferAutomation");
+        const { runProgram } = require("./mockRuntime") as typeof import("./mockRuntime");
         const run = await runProgram(readStackConfig(args.stack!));
         return { input: fromRun(run), source: `stack ${args.stack}` };
     } catch (e) {
@@ -154,6 +166,8 @@ async function main(): Promise<number> {
         const run = redacted(await runPolicies(input.resources, choice.config), input);
         const code = exitCode(run);
         if (args.json) {
+            const note = npmBannerNote("check");
+            if (note) process.stderr.write(`${note}\n`);
             const summary = { ...countByLevel(run.violations), resources: input.resources.length, exitCode: code };
             process.stdout.write(`${JSON.stringify({ source, format: input.format, policyPackConfig: choice.file ?? null, levels: run.levels, violations: run.violations, summary }, null, 2)}\n`);
         } else {

@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { mocks } from "./mocks";
-import { REPO_ROOT, StackConfig } from "./stackConfig";
+import { StackConfig } from "./stackConfig";
+
+/** Where index.ts (or, compiled, index.js) sits: the repository, or bin/ when the tools run compiled. */
+const PROGRAM_ROOT = path.resolve(__dirname, "..");
 
 /** One registered resource, shaped like a `pulumi stack export` resource so policies read both alike. */
 export interface RecordedResource {
@@ -43,13 +46,13 @@ export async function runProgram(stack: StackConfig): Promise<ProgramRun> {
     record(resources);
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
     for (const id of Object.keys(require.cache)) {
-        if (id.startsWith(REPO_ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`)) {
+        if (id.startsWith(PROGRAM_ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`)) {
             delete require.cache[id];
         }
     }
     let program: Record<string, unknown>;
     try {
-        program = require(path.join(REPO_ROOT, "index"));
+        program = require(path.join(PROGRAM_ROOT, "index"));
     } catch (e) {
         // Let registrations already under way land, so callers can see what was created before the error.
         await settingsModule().waitForRPCs();

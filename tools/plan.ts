@@ -1,5 +1,7 @@
+import "./deferAutomation";
 import { SettingsError } from "../settings";
 import { footprint, renderFootprint } from "./footprint";
+import { npmBannerNote } from "./npmBanner";
 import { HELM_RELEASE, nameOf, releaseWaves } from "./graph";
 import { ProgramRun, RecordedResource, runProgram } from "./mockRuntime";
 import { renderRevisions } from "./revisions";
@@ -84,6 +86,7 @@ export function parseArgs(argv: readonly string[]): { stack: string; json: boole
         if (flag === "--stack") {
             const value = inline ?? argv[++n];
             if (!value || value.startsWith("--")) throw new UsageError(`--stack needs a stack name; ${USAGE}`);
+            if (stack !== undefined) throw new UsageError(`--stack is given twice (${stack}, ${value}); plan one stack per run; ${USAGE}`);
             stack = value;
         } else if (flag === "--json") {
             json = true;
@@ -135,6 +138,8 @@ async function main(): Promise<void> {
     const started = Date.now();
     const run = await evaluateOrExit(args.stack);
     if (args.json) {
+        const note = npmBannerNote("plan");
+        if (note) process.stderr.write(`${note}\n`);
         const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs.has(k) ? "[secret]" : v]));
         const resources = run.resources.map((r) => ({ ...r, inputs: maskSecrets(r.inputs), outputs: undefined }));
         process.stdout.write(`${JSON.stringify({ stack: run.stack, resources, outputs }, null, 2)}\n`);

@@ -4,7 +4,8 @@ import {
 } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { allPolicies, PACK_NAME } from "../policies/rules";
-import * as pulumi from "@pulumi/pulumi";
+// The asset classes alone: the SDK's index loads its automation API too, seconds that `check --file` does not need.
+import * as asset from "@pulumi/pulumi/asset";
 import { CheckResource } from "./checkInput";
 
 /**
@@ -155,9 +156,9 @@ function withAssets(value: unknown): unknown {
     }
     const o = value as Record<string, unknown>;
     if (o[SIG_KEY] === ASSET_SIG) {
-        if (o.path) return new pulumi.asset.FileAsset(o.path as string);
-        if (o.text) return new pulumi.asset.StringAsset(o.text as string);
-        if (o.uri) return new pulumi.asset.RemoteAsset(o.uri as string);
+        if (o.path) return new asset.FileAsset(o.path as string);
+        if (o.text) return new asset.StringAsset(o.text as string);
+        if (o.uri) return new asset.RemoteAsset(o.uri as string);
     }
     let out: Record<string, unknown> | undefined;
     for (const k in o) {

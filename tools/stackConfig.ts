@@ -1,11 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { allKeys } from "../settings";
 
-const specs = new Map(allKeys.map((s) => [s.key, s]));
+/** The key table, loaded only for an encrypted value: the settings modules load the whole Pulumi SDK. */
+function specOf(key: string) {
+    const { allKeys } = require("../settings") as typeof import("../settings");
+    return allKeys.find((s) => s.key === key);
+}
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+/** The directory holding Pulumi.yaml and the stack files, whether this runs from tools/ or compiled in bin/tools/. */
+export const REPO_ROOT = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")]
+    .find((dir) => fs.existsSync(path.join(dir, "Pulumi.yaml"))) ?? path.resolve(__dirname, "..");
 
 /** Stack config as the Pulumi CLI hands it to the program: namespaced keys, string values. */
 export interface StackConfig {
@@ -31,10 +36,11 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
     }
     const fileName = path.basename(stackPath);
     let stackFile: unknown;
+    const text = fs.readFileSync(stackPath, "utf8");
     try {
-        stackFile = parse(fs.readFileSync(stackPath, "utf8"));
+        stackFile = parse(text);
     } catch (e) {
-        throw new StackFileError(`${fileName} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+        throw new StackFileError(yamlProblem(fileName, text, e as Error));
     }
     if (stackFile !== null && !isMap(stackFile)) {
         throw new StackFileError(`${fileName} must be a YAML map with a config: section`);
@@ -52,7 +58,7 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
     }
     for (const [key, value] of Object.entries(stackConfig)) {
         if (isSecure(value)) {
-            const spec = specs.get(fullKey(key).replace(`${project}:`, ""));
+            const spec = specOf(fullKey(key).replace(`${project}:`, ""));
             if (fullKey(key).startsWith(`${project}:`) && spec && !spec.secret) {
                 throw new StackFileError(`${fullKey(key)} is encrypted in ${fileName}; the offline plan cannot decrypt it. `
                     + `Keep settings that are not secrets in plaintext (pulumi config set ${key.replace(/^[^:]*:/, "")} <value>)`);
@@ -71,6 +77,15 @@ export function listStacks(root = REPO_ROOT): string[] {
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
+}
+
+/** The parser's first line; for a repeated key, the key itself, which the parser's message leaves out. */
+function yamlProblem(fileName: string, text: string, e: Error & { code?: string; pos?: [number, number]; linePos?: [{ line: number }] }): string {
+    if (e.code === "DUPLICATE_KEY" && e.pos && e.linePos) {
+        const key = /^(.*?):(\s|$)/.exec(text.slice(e.pos[0]).split("\n")[0])?.[1];
+        if (key) return `${fileName} sets ${key} twice (line ${e.linePos[0].line}); keep one of them`;
+    }
+    return `${fileName} is not valid YAML: ${e.message.split("\n")[0]}`;
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

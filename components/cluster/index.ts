@@ -1,24 +1,30 @@
 import { ClusterSettings, Settings } from "../../settings";
-import { AksCluster } from "./aks";
 import { Cluster } from "./contract";
-import { EksCluster } from "./eks";
-import { ExistingCluster } from "./existing";
-import { KindCluster } from "./kind";
 
 export type { Cluster } from "./contract";
 export { INGRESS_NODE_PORTS } from "./contract";
 
-/** The one place that looks at cluster.kind: everything after it sees only the Cluster contract. */
+/**
+ * The one place that looks at cluster.kind: everything after it sees only the Cluster contract.
+ * Each kind's module is loaded only when chosen: the AWS and Azure SDKs each take seconds to load.
+ */
 export function createCluster(name: string, settings: Settings): Cluster {
     const c = settings.cluster;
     switch (c.kind) {
-        case "kind":
+        case "kind": {
+            const { KindCluster } = require("./kind") as typeof import("./kind");
             return new KindCluster(name, { clusterName: c.name, settings: c.kindCluster, protect: c.protect });
-        case "existing":
+        }
+        case "existing": {
+            const { ExistingCluster } = require("./existing") as typeof import("./existing");
             return new ExistingCluster(name, { clusterName: c.name, settings: c.existing });
-        case "aks":
+        }
+        case "aks": {
+            const { AksCluster } = require("./aks") as typeof import("./aks");
             return new AksCluster(name, { clusterName: c.name, kubernetesVersion: c.kubernetesVersion, settings: c.aks, protect: c.protect });
-        case "eks":
+        }
+        case "eks": {
+            const { EksCluster } = require("./eks") as typeof import("./eks");
             return new EksCluster(name, {
                 clusterName: c.name,
                 kubernetesVersion: c.kubernetesVersion,
@@ -26,6 +32,7 @@ export function createCluster(name: string, settings: Settings): Cluster {
                 protect: c.protect,
                 natPerZone: settings.environment === "prod",
             });
+        }
     }
 }
 
