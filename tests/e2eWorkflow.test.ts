@@ -35,7 +35,9 @@ describe("e2e workflow (.github/workflows/e2e.yml)", () => {
         for (const name of used) {
             const script: string | undefined = pkg.scripts[name];
             assert.ok(script, `package.json has no script ${name}`);
-            const file = /^(?:bash|ts-node) (\S+)$/.exec(script)?.[1];
+            // Compiled tools run bin/<path>.js, built from <path>.ts by tools/build.js first.
+            const compiled = /^node tools\/build\.js && node bin\/(\S+)\.js$/.exec(script)?.[1];
+            const file = compiled ? `${compiled}.ts` : /^(?:bash|ts-node) (\S+)$/.exec(script)?.[1];
             assert.ok(file && fs.existsSync(path.join(REPO_ROOT, file)), `${name} runs ${script}, whose file must exist`);
         }
         // The files dev:up and dev:down source, and the line the kind install step reads the version from.

@@ -129,7 +129,7 @@ describe("smoke: what it checks per stack, and its arguments", () => {
             tokenUrl: "https://raw.githubusercontent.com/istio/istio/1.31.1/security/tools/jwt/samples/demo.jwt",
         });
         assert.deepStrictEqual(t.gateway, { namespace: "istio-ingress", service: "istio-ingressgateway" });
-        assert.deepStrictEqual(t.ruleGroups, ["meshstack.mesh", "meshstack.control-plane", "meshstack.telemetry"]);
+        assert.deepStrictEqual(t.ruleGroups, ["meshstack.mesh", "meshstack.control-plane", "meshstack.telemetry", "meshstack.slo.recording", "meshstack.slo.alerts"]);
     });
 
     it("--help documents every check; arguments are strict", () => {

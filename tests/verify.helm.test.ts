@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ChartCacheError, locateChart } from "../tools/chartCache";
+import { charts } from "../versions";
 import { HELM_RELEASE } from "../tools/graph";
 import { findHelm, unzipEntry } from "../tools/helmBinary";
 import { ProgramRun, RecordedResource } from "../tools/mockRuntime";
@@ -184,7 +185,7 @@ describe("render and verify from the command line", function () {
             "kube-prometheus-stack.yaml", "loki.yaml", "otel-collector.yaml", "program.yaml",
         ]);
         assert.match(fs.readFileSync(path.join(out, "dev", "kiali.yaml"), "utf8"), /"name": "kiali-stand-in"/);
-        assert.match(r.stdout, /^ {2}kiali +kiali-server@2\.29\.0 {2}ns=observability {2}1 objects$/m);
+        assert.ok(r.stdout.split("\n").includes(`  kiali                  kiali-server@${charts.kiali.version}  ns=observability  1 objects`), r.stdout);
     });
 
     it("verify exits 1 with one line per finding, and 2 without a chart cache", () => {

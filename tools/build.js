@@ -13,17 +13,23 @@ const OUT = path.join(ROOT, "bin");
 /** What the tools load: the program (index.ts and what it imports), the tools and the policy rules they run. */
 const DIRS = ["components", "settings", "tools", path.join("policies", "rules")];
 
-function sources() {
-    const found = fs.readdirSync(ROOT).filter((f) => f.endsWith(".ts")).map((f) => path.join(ROOT, f));
+/** Files under the program's directories (node_modules excluded) whose names pass the test. */
+function filesUnder(dirs, test) {
+    const found = [];
     const walk = (dir) => {
         for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
             const file = path.join(dir, entry.name);
             if (entry.isDirectory() && entry.name !== "node_modules") walk(file);
-            else if (entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) found.push(file);
+            else if (entry.isFile() && test(entry.name)) found.push(file);
         }
     };
-    for (const dir of DIRS) walk(path.join(ROOT, dir));
+    for (const dir of dirs) walk(path.join(ROOT, dir));
     return found;
+}
+
+function sources() {
+    const isSource = (name) => name.endsWith(".ts") && !name.endsWith(".d.ts");
+    return [...fs.readdirSync(ROOT).filter((f) => f.endsWith(".ts")).map((f) => path.join(ROOT, f)), ...filesUnder(DIRS, isSource)];
 }
 
 const outputOf = (file) => path.join(OUT, path.relative(ROOT, file).replace(/\.ts$/, ".js"));
@@ -43,5 +49,15 @@ if (stale.length > 0) {
         }
         fs.mkdirSync(path.dirname(outputOf(file)), { recursive: true });
         fs.writeFileSync(outputOf(file), outputText);
+    }
+}
+
+// Files the program reads beside its modules (the demo server's source) go to bin/ with them.
+const ASSETS = [".py"];
+for (const file of filesUnder(DIRS, (name) => ASSETS.includes(path.extname(name)))) {
+    const target = path.join(OUT, path.relative(ROOT, file));
+    if (mtime(file) > mtime(target)) {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.copyFileSync(file, target);
     }
 }
