@@ -214,11 +214,14 @@ describe("mesh policies", function () {
             assert.deepStrictEqual(meshObject(ambient, "AuthorizationPolicy", "shop", "cart-allow").inputs.spec, {
                 targetRefs: service, action: "ALLOW", rules: [{ from: [{ source: { namespaces: ["shop"] } }], to: [{ operation: { methods: ["GET"] } }] }],
             });
-            assert.deepStrictEqual(meshObject(ambient, "AuthorizationPolicy", "shop", "cart-require-jwt").inputs.spec.targetRefs, service);
+            assert.deepStrictEqual(meshObject(ambient, "AuthorizationPolicy", "shop", "cart-require-jwt").inputs.spec, {
+                targetRefs: service, action: "DENY",
+                rules: [{ from: [{ source: { notRequestPrincipals: ["https://auth.example.com/*"] } }], to: [{ operation: { ports: ["8080"] } }] }],
+            });
             assert.deepStrictEqual(meshObject(ambient, "RequestAuthentication", "shop", "cart-jwt").inputs.spec.targetRefs, service);
             assert.deepStrictEqual(meshObject(ambient, "Telemetry", "shop", "tracing-override").inputs.spec.targetRefs, waypoint);
             const filter = meshObject(ambient, "EnvoyFilter", "shop", "cart-ratelimit").inputs.spec;
-            assert.deepStrictEqual([filter.targetRefs, filter.configPatches[0].match], [waypoint, {
+            assert.deepStrictEqual([filter.targetRefs, filter.priority, filter.configPatches[0].match], [waypoint, 10, {
                 context: "SIDECAR_INBOUND",
                 listener: {
                     filterChain: {

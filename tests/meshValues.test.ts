@@ -27,6 +27,7 @@ describe("Istio values", () => {
             autoscaleEnabled: false,
             replicaCount: 1,
             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+            env: { BLOCKED_CIDRS_IN_JWKS_URIS: "169.254.0.0/16,fe80::/10,fd00:ec2::254/128" },
             pdb: { minAvailable: 1 },
             global: {
                 hub: "docker.io/istio",

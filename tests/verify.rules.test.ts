@@ -182,16 +182,19 @@ describe("verify: istioctl analyze, where an istioctl binary is at hand", () => 
     const os = require("os") as typeof import("os");
     const path = require("path") as typeof import("path");
 
-    it("keeps Istio's errors and warnings as findings, not its info messages", () => {
+    it("keeps Istio's errors and warnings as findings, not its info messages nor the EnvoyFilter caution meshstack accepts", () => {
         const out = [
             "Error [IST0101] (VirtualService shop/cart) Referenced host not found: \"carts\"",
             "Warning [IST0118] (Service shop/cart) Port name web (port: 80, targetPort: 8080) doesn't follow the naming convention of Istio port.",
             "Info [IST0102] (Namespace shop) The namespace is not enabled for Istio injection.",
+            "Warning [IST0133] (EnvoyFilter shop/cart-ratelimit x.yaml:3) Schema validation warning: EnvoyFilter exposes internal implementation details that may change at any time.",
+            "Warning [IST0133] (AuthorizationPolicy shop/cart x.yaml:9) Schema validation warning: configured AuthorizationPolicy will deny all traffic to TCP ports under its scope",
             "Error: Analyzers found issues when analyzing namespace: default.",
         ].join("\n");
         assert.deepStrictEqual(analyzeFindings(out), [
             "istioctl analyze: Error [IST0101] (VirtualService shop/cart) Referenced host not found: \"carts\"",
             "istioctl analyze: Warning [IST0118] (Service shop/cart) Port name web (port: 80, targetPort: 8080) doesn't follow the naming convention of Istio port.",
+            "istioctl analyze: Warning [IST0133] (AuthorizationPolicy shop/cart x.yaml:9) Schema validation warning: configured AuthorizationPolicy will deny all traffic to TCP ports under its scope",
         ]);
         assert.deepStrictEqual(analyzeFindings("\u2714 No validation issues found when analyzing namespace: default."), []);
     });
@@ -201,7 +204,7 @@ describe("verify: istioctl analyze, where an istioctl binary is at hand", () => 
         try {
             const fake = path.join(dir, "istioctl");
             fs.writeFileSync(fake, "#!/bin/sh\necho \"Warning [IST0103] (Pod a/b) args: $*\"\nexit 79\n", { mode: 0o755 });
-            assert.strictEqual(await runAnalyze(fake, ["/x/a.yaml", "/x/b.yaml"]), "Warning [IST0103] (Pod a/b) args: analyze --use-kube=false --color=false /x/a.yaml /x/b.yaml\n");
+            assert.strictEqual(await runAnalyze(fake, ["/x/a.yaml", "/x/b.yaml"]), "Warning [IST0103] (Pod a/b) args: analyze --use-kube=false --all-namespaces --color=false /x/a.yaml /x/b.yaml\n");
             const broken = path.join(dir, "broken");
             fs.writeFileSync(broken, "#!/bin/sh\necho 'unknown flag' >&2\nexit 1\n", { mode: 0o755 });
             await assert.rejects(runAnalyze(broken, []), { message: "istioctl analyze failed: unknown flag" });

@@ -90,6 +90,13 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
 export const PROMETHEUS_METRICS_PROVIDER = "prometheus";
 
 /** Values of one revisioned istiod release; its revision tags are separate objects (see revisions.ts). */
+/**
+ * Where istiod may not fetch a RequestAuthentication's JWKS from: link-local addresses, which hold the cloud
+ * metadata services (169.254.169.254, AWS's fd00:ec2::254), so a jwksUri cannot be turned against the node's
+ * credentials (istioctl analyze, IST0175). In-cluster identity providers stay reachable.
+ */
+export const BLOCKED_JWKS_CIDRS = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"] as const;
+
 export function istiodValues(mesh: MeshSettings, preset: Preset, plane: Pick<ControlPlane, "version" | "revision">, tracing?: TracingProvider): Record<string, unknown> {
     const meshConfig: Record<string, unknown> = {
         accessLogFile: "/dev/stdout",
@@ -114,6 +121,7 @@ export function istiodValues(mesh: MeshSettings, preset: Preset, plane: Pick<Con
         revision: plane.revision,
         ...istiodReplicas(mesh.istiodReplicas, mesh.istiodMaxReplicas),
         resources: preset.sizing.istiod,
+        env: { BLOCKED_CIDRS_IN_JWKS_URIS: BLOCKED_JWKS_CIDRS.join(",") },
         // The chart renders the PDB only when more than one replica is guaranteed.
         pdb: { minAvailable: 1 },
         global: {

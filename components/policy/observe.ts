@@ -39,6 +39,8 @@ export function namespaceTelemetry(namespace: string, samplingPercentage: number
     };
 }
 
+export const RATE_LIMIT_FILTER_PRIORITY = 10;
+
 const HTTP_ROUTER: FilterMatch = { name: "envoy.filters.network.http_connection_manager", subFilter: { name: "envoy.filters.http.router" } };
 
 /**
@@ -58,6 +60,9 @@ export function localRateLimit(svc: ServiceSpec, ctx: PolicyContext): MeshObject
         metadata: { name: `${svc.name}-ratelimit`, namespace: svc.namespace },
         spec: {
             ...(ambient ? { targetRefs: [waypointRef()] } : { workloadSelector: { labels: appLabels(svc) } }),
+            // A relative insert (before the router) applied after every default-priority EnvoyFilter, so another
+            // filter's patches cannot leave it without its anchor (istioctl analyze, IST0151).
+            priority: RATE_LIMIT_FILTER_PRIORITY,
             configPatches: [{
                 applyTo: "HTTP_FILTER",
                 match: {

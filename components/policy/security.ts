@@ -116,12 +116,17 @@ export function requestAuthentication(svc: ServiceSpec, issuers: readonly JwtIss
 
 /**
  * Requires a request principal from one of the issuers. A DENY policy, because ALLOW policies are
- * alternatives: an ALLOW requiring a token would not stop a request another ALLOW rule admits.
+ * alternatives: an ALLOW requiring a token would not stop a request another ALLOW rule admits. It names the
+ * service's port: a DENY rule of HTTP attributes alone also denies all TCP traffic to the workload's other ports
+ * (istioctl analyze, IST0133).
  */
 export function requireJwt(svc: ServiceSpec, issuers: readonly JwtIssuer[], ctx: PolicyContext): MeshObject {
     return authorizationPolicy(`${svc.name}-require-jwt`, svc.namespace, {
         ...attachTo(svc, ctx.mode),
         action: "DENY",
-        rules: [{ from: [{ source: { notRequestPrincipals: issuers.map((i) => `${i.issuer}/*`) } }] }],
+        rules: [{
+            from: [{ source: { notRequestPrincipals: issuers.map((i) => `${i.issuer}/*`) } }],
+            to: [{ operation: { ports: [String(svc.port)] } }],
+        }],
     });
 }

@@ -279,6 +279,8 @@ export interface EnvoyFilterMatch {
 export interface EnvoyFilterSpec {
     readonly workloadSelector?: { readonly labels: Labels };
     readonly targetRefs?: readonly PolicyTargetReference[];
+    /** Order among EnvoyFilters of one context; positive ones apply after those at the default 0. */
+    readonly priority?: number;
     readonly configPatches: readonly {
         readonly applyTo: "HTTP_FILTER";
         readonly match: EnvoyFilterMatch;
