@@ -1,6 +1,7 @@
 import { guardrailPolicies } from "./guardrails";
 import { metricsPolicies } from "./metrics";
 import { mtlsPolicies } from "./mtls";
+import { revisionPolicies } from "./revisions";
 import { samplingPolicies } from "./sampling";
 import { sourcePolicies } from "./sources";
 
@@ -8,4 +9,4 @@ import { sourcePolicies } from "./sources";
 export const PACK_NAME = "meshstack";
 
 /** Every policy of the pack, in the order reports list them. */
-export const allPolicies = [...mtlsPolicies, ...samplingPolicies, ...metricsPolicies, ...guardrailPolicies, ...sourcePolicies];
+export const allPolicies = [...mtlsPolicies, ...samplingPolicies, ...metricsPolicies, ...guardrailPolicies, ...sourcePolicies, ...revisionPolicies];
