@@ -6,11 +6,14 @@ import { cacheDir, GATEWAY_API_FILE, pinnedCharts } from "../tools/chartCache";
 import { findHelm } from "../tools/helmBinary";
 import { renderStack } from "../tools/render";
 import { verifyStack } from "../tools/verify/index";
+import { findIstioctl } from "../tools/verify/istioctl";
+import { ISTIO_VERSION } from "../versions";
 import { evaluateStackFile } from "./harness";
 
 /**
  * The sample stacks rendered with the real charts at their pins. Needs a filled chart cache (npm run charts:pull,
  * or MESHSTACK_CHART_CACHE pointing at one); without it the suite says so and skips: CI has no chart sources.
+ * Istio's analyzers run too where an istioctl is at hand (MESHSTACK_ISTIOCTL or PATH).
  * It runs verify without the per-key values probe (npm run verify does that: 20-35 s a stack on an idle 2-core machine).
  */
 const cache = cacheDir();
@@ -32,9 +35,12 @@ describe("the sample stacks against the real charts", function () {
     for (const stack of ["dev", "dev-ambient", "prod"]) {
         it(`${stack}: every release renders, verify finds nothing, and istiod's mesh config keeps the prometheus metrics provider`, async () => {
             const rendered = await renderStack(await evaluateStackFile(stack), { cache, helm: findHelm().path });
-            const istio = rendered.releases.find((r) => r.chart === "istiod")!.objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "istio")!;
-            assert.deepStrictEqual(parse(istio.data.mesh).defaultProviders, { metrics: ["prometheus"], tracing: ["otel-tracing"] });
-            assert.deepStrictEqual(await verifyStack(rendered, { unreadKeys: false }), []);
+            const istiod = rendered.releases.filter((r) => r.chart === "istiod");
+            assert.deepStrictEqual(istiod.map((r) => r.name), [`istiod-${ISTIO_VERSION.replace(/\./g, "-")}`]);
+            // A revisioned istiod renders its mesh config as ConfigMap istio-<revision>.
+            const mesh = istiod[0].objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === `istio-${ISTIO_VERSION.replace(/\./g, "-")}`)!;
+            assert.deepStrictEqual(parse(mesh.data.mesh).defaultProviders, { metrics: ["prometheus"], tracing: ["otel-tracing"] });
+            assert.deepStrictEqual(await verifyStack(rendered, { unreadKeys: false, istioctl: findIstioctl() }), []);
         });
     }
 });
