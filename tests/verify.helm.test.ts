@@ -201,3 +201,49 @@ describe("render and verify from the command line", function () {
         assert.deepStrictEqual([usage.status, usage.stderr], [2, "unknown argument --out; usage: npm run verify -- --stack <name> [--cache DIR] [--quick]\n"]);
     });
 });
+
+describe("charts:pull against a chart repository on loopback", function () {
+    this.timeout(120_000);
+
+    it("pulls each pin with helm into <chart>-<version>.tgz, downloads the CRDs file once, and skips what is cached", async () => {
+        const http = require("http") as typeof import("http");
+        const { pullAll, GATEWAY_API_FILE } = require("../tools/chartCache") as typeof import("../tools/chartCache");
+        const { GATEWAY_API_VERSION } = require("../versions") as typeof import("../versions");
+        const { runHelm } = require("../tools/helmBinary") as typeof import("../tools/helmBinary");
+        const helm = findHelm().path;
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "meshstack-repo-"));
+        const repo = path.join(root, "repo"), cache = path.join(root, "cache");
+        fs.mkdirSync(repo);
+        await runHelm(helm, ["package", writeChart(root, "widget", "1.2.3", { "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\n" }), "--destination", repo]);
+        fs.writeFileSync(path.join(repo, "crds.yaml"), "kind: CustomResourceDefinition\n");
+        const requests: string[] = [];
+        const server = http.createServer((req, res) => {
+            requests.push(req.url!);
+            const file = path.join(repo, path.basename(req.url!));
+            if (!fs.existsSync(file)) { res.statusCode = 404; res.end(); return; }
+            res.end(fs.readFileSync(file));
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        const base = `http://127.0.0.1:${(server.address() as import("net").AddressInfo).port}`;
+        try {
+            await runHelm(helm, ["repo", "index", repo, "--url", base]);
+            const lines: string[] = [];
+            const pins = [{ repo: base, chart: "widget", version: "1.2.3" }];
+            await pullAll(cache, helm, (l) => lines.push(l), pins, `${base}/crds.yaml`);
+            assert.deepStrictEqual(fs.readdirSync(cache).sort(), [GATEWAY_API_FILE, "widget-1.2.3.tgz"]);
+            assert.strictEqual(fs.readFileSync(path.join(cache, GATEWAY_API_FILE), "utf8"), "kind: CustomResourceDefinition\n");
+            assert.deepStrictEqual(lines, [`  widget 1.2.3: pulled from ${base}`, `  Gateway API CRDs ${GATEWAY_API_VERSION}: downloaded from ${base}/crds.yaml`]);
+            assert.strictEqual(locateChart(cache, pins[0]).path, path.join(cache, "widget-1.2.3.tgz"));
+            lines.length = 0;
+            const before = requests.length;
+            await pullAll(cache, helm, (l) => lines.push(l), pins, `${base}/crds.yaml`);
+            assert.deepStrictEqual(lines, ["  widget 1.2.3: already cached", `  Gateway API CRDs ${GATEWAY_API_VERSION}: already cached`]);
+            assert.strictEqual(requests.length, before, "nothing is fetched again");
+            await assert.rejects(pullAll(path.join(root, "other"), helm, () => undefined, [{ repo: base, chart: "widget", version: "9.9.9" }], `${base}/crds.yaml`),
+                /widget.*9\.9\.9/);
+        } finally {
+            server.close();
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    });
+});

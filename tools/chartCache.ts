@@ -55,9 +55,10 @@ export function locateGatewayApiCrds(cache: string): string {
 }
 
 /** Fills the cache from the pinned repositories: what a user with network access runs once per version bump. */
-export async function pullAll(cache: string, helm: string, log: (line: string) => void): Promise<void> {
+export async function pullAll(cache: string, helm: string, log: (line: string) => void,
+    pins: readonly ChartPin[] = pinnedCharts(), crdsUrl = gatewayApiCrdsUrl): Promise<void> {
     fs.mkdirSync(cache, { recursive: true });
-    for (const pin of pinnedCharts()) {
+    for (const pin of pins) {
         if (fs.existsSync(path.join(cache, `${pin.chart}-${pin.version}.tgz`))) {
             log(`  ${pin.chart} ${pin.version}: already cached`);
             continue;
@@ -69,9 +70,9 @@ export async function pullAll(cache: string, helm: string, log: (line: string) =
     if (fs.existsSync(crds)) {
         log(`  Gateway API CRDs ${GATEWAY_API_VERSION}: already cached`);
     } else {
-        const response = await fetch(gatewayApiCrdsUrl);
-        if (!response.ok) throw new ChartCacheError(`${gatewayApiCrdsUrl} answered ${response.status}`);
+        const response = await fetch(crdsUrl);
+        if (!response.ok) throw new ChartCacheError(`${crdsUrl} answered ${response.status}`);
         fs.writeFileSync(crds, Buffer.from(await response.arrayBuffer()));
-        log(`  Gateway API CRDs ${GATEWAY_API_VERSION}: downloaded from ${gatewayApiCrdsUrl}`);
+        log(`  Gateway API CRDs ${GATEWAY_API_VERSION}: downloaded from ${crdsUrl}`);
     }
 }
