@@ -8,7 +8,7 @@ import { renderStack } from "../tools/render";
 import { verifyStack } from "../tools/verify/index";
 import { findIstioctl } from "../tools/verify/istioctl";
 import { ISTIO_VERSION } from "../versions";
-import { evaluateStackFile } from "./harness";
+import { evaluate, evaluateStackFile } from "./harness";
 
 /**
  * The sample stacks rendered with the real charts at their pins. Needs a filled chart cache (npm run charts:pull,
@@ -30,6 +30,13 @@ describe("the sample stacks against the real charts", function () {
             console.log(`\n    SKIPPED: the real-chart suite needs the chart cache ${cache} (run npm run charts:pull, or set MESHSTACK_CHART_CACHE); missing: ${missing.join(", ")}\n`);
             this.skip();
         }
+    });
+
+    it("a canary stage (stable 1.30.5, canary 1.31.1, one namespace on canary): both control planes render, verify finds nothing", async () => {
+        const run = await evaluate("dev", { "mesh.version": "1.30.5", "mesh.canaryVersion": "1.31.1", namespaces: [{ name: "shop" }, { name: "payments", revision: "canary" }] });
+        const rendered = await renderStack(run, { cache, helm: findHelm().path });
+        assert.deepStrictEqual(rendered.releases.filter((r) => r.chart === "istiod").map((r) => `${r.name}@${r.version}`), ["istiod-1-30-5@1.30.5", "istiod-1-31-1@1.31.1"]);
+        assert.deepStrictEqual(await verifyStack(rendered, { unreadKeys: false, istioctl: findIstioctl() }), []);
     });
 
     for (const stack of ["dev", "dev-ambient", "prod"]) {
