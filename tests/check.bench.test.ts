@@ -1,8 +1,25 @@
 import * as assert from "assert";
 import { generatedExport, measure, measureScale, namespaceOf, renderTable, rowsMet, scaleExport, scaleLine, serviceSettings } from "../tools/bench";
-import { measureStartup, median, renderStartup, STARTUP_COMMANDS, startupMet } from "../tools/benchStartup";
+import { measureStartup, median, nodeFlags, renderStartup, STARTUP_COMMANDS, startupMet } from "../tools/benchStartup";
+import { readStackConfig } from "../tools/stackConfig";
+import { runProgram } from "../tools/mockRuntime";
 
 describe("check: benchmark", () => {
+    it("times the tools with the node flags their npm scripts pass (a larger young generation, slower heap growth)", () => {
+        for (const tool of ["plan", "check", "bench", "render", "verify"]) {
+            assert.deepStrictEqual(nodeFlags(tool), ["--max-semi-space-size=64", "--heap-growing-percent=30"], tool);
+        }
+        assert.deepStrictEqual(nodeFlags("smoke"), []);
+    });
+
+    it("evaluates the program without the SDK's per-promise stack traces, and gives the limit back", async () => {
+        const before = Error.stackTraceLimit;
+        const run = runProgram(readStackConfig("dev"));
+        const during = Error.stackTraceLimit;
+        await run;
+        assert.deepStrictEqual([during, Error.stackTraceLimit], [0, before]);
+    });
+
     it("generates services ten to a namespace in the real settings schema", () => {
         const settings = serviceSettings(12) as { namespaces: { name: string }[]; services: Record<string, unknown>[] };
         assert.deepStrictEqual(settings.namespaces, [{ name: "team-000" }, { name: "team-001" }]);

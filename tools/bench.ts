@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { measureStartup, renderStartup, startupMet } from "./benchStartup";
+import { measureStartup, nodeFlags, renderStartup, startupMet } from "./benchStartup";
 import { CheckResource, fromRun, parseCheckInput } from "./checkInput";
 import { runProgram } from "./mockRuntime";
 import { runPolicies } from "./policyRunner";
@@ -101,7 +101,7 @@ export function measureScale(resources: readonly CheckResource[]): ScaleRow {
     fs.writeFileSync(file, JSON.stringify({ version: 3, deployment: { manifest: {}, resources } }));
     const ext = path.extname(__filename);
     const started = performance.now();
-    const child = spawnSync(process.execPath, [...(ext === ".ts" ? ["-r", "ts-node/register/transpile-only"] : []),
+    const child = spawnSync(process.execPath, [...nodeFlags("check"), ...(ext === ".ts" ? ["-r", "ts-node/register/transpile-only"] : []),
         "-r", path.join(__dirname, `usage${ext}`), path.join(__dirname, `check${ext}`), "--file", file], { encoding: "utf8", maxBuffer: 1 << 28 });
     const wallMs = performance.now() - started;
     fs.rmSync(path.dirname(file), { recursive: true, force: true });

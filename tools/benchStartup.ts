@@ -1,4 +1,5 @@
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "./stackConfig";
 
@@ -46,6 +47,12 @@ export function median(values: readonly number[]): number {
     return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The node flags the tool's npm script passes (`node <flags> bin/tools/<tool>.js`), so it is timed as users run it. */
+export function nodeFlags(tool: string): string[] {
+    const script: string = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts[tool];
+    return /\bnode ((?:--\S+ )*)bin\/tools\//.exec(script)?.[1].trim().split(" ").filter(Boolean) ?? [];
+}
+
 export function measureStartup(rounds: number): StartupResult {
     const floor: number[] = [];
     const samples: number[][] = STARTUP_COMMANDS.map(() => []);
@@ -53,7 +60,7 @@ export function measureStartup(rounds: number): StartupResult {
     for (let round = 0; round < rounds; round++) {
         floor.push(timed(["-e", "require('@pulumi/pulumi')"]));
         STARTUP_COMMANDS.forEach((c, n) => {
-            samples[n].push(timed([build]) + timed([path.join(REPO_ROOT, "bin", "tools", `${c.tool}.js`), ...c.args]));
+            samples[n].push(timed([build]) + timed([...nodeFlags(c.tool), path.join(REPO_ROOT, "bin", "tools", `${c.tool}.js`), ...c.args]));
         });
     }
     return { rounds, floorMs: median(floor), ms: samples.map(median) };

@@ -41,6 +41,18 @@ export interface ProgramRun {
  * Each call re-imports the program, so one process can evaluate many stacks.
  */
 export async function runProgram(stack: StackConfig): Promise<ProgramRun> {
+    // The Pulumi SDK records a stack trace on every promise it makes (debuggablePromise): at 3000 services that is
+    // a third of the evaluation's time and a few hundred MB. Nothing here reads them; MESHSTACK_STACK_TRACES=1 keeps them.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!process.env.MESHSTACK_STACK_TRACES) Error.stackTraceLimit = 0;
+    try {
+        return await evaluate(stack);
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
+}
+
+async function evaluate(stack: StackConfig): Promise<ProgramRun> {
     const resources: RecordedResource[] = [];
     await pulumi.runtime.setMocks(mocks, stack.project, stack.stack, false);
     record(resources);
