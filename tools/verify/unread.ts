@@ -1,4 +1,4 @@
-import { helmTemplate, TemplateArgs } from "../render";
+import { helmTemplate, inParallel, TemplateArgs } from "../render";
 
 /**
  * Values keys a chart never reads, found by asking the real chart: a key is read when changing it changes the
@@ -49,15 +49,16 @@ function changed(value: unknown, n: number): unknown {
     return [sentinelString(n)];
 }
 
+/** A line's key part (`  name:`), by which noisy lines are recognised whatever value they carry. */
+const prefix = (line: string) => line.replace(/^(\s*[^:=]*[:=]).*$/, "$1");
+
 /** Lines that differ between two renders of the same values (random keys, generated certificates) are noise. */
 function noisePrefixes(a: string, b: string): Set<string> {
-    const prefix = (line: string) => line.replace(/^(\s*[^:=]*[:=]).*$/, "$1");
     const inA = new Set(a.split("\n")), inB = new Set(b.split("\n"));
     return new Set([...a.split("\n").filter((l) => !inB.has(l)), ...b.split("\n").filter((l) => !inA.has(l))].map(prefix));
 }
 
 function normalized(text: string, noise: Set<string>): string {
-    const prefix = (line: string) => line.replace(/^(\s*[^:=]*[:=]).*$/, "$1");
     return text.split("\n").filter((l) => !noise.has(prefix(l))).sort().join("\n");
 }
 
@@ -78,22 +79,13 @@ export async function unreadKeys(helm: string, args: TemplateArgs, parallel: num
         !(typeof value === "string" && withSentinels.includes(sentinelString(n)))
         && !(typeof value === "number" && new RegExp(`\\b${sentinelNumber(n)}\\b`).test(withSentinels)));
 
-    const unread: string[] = [];
-    let next = 0;
-    const worker = async () => {
-        while (next < undecided.length) {
-            const l = undecided[next++];
-            // Read: another value changes the render, or leaving the key out lets a chart default through that does.
-            const unchangedWith = async (values: unknown) => {
-                const text = await render(values as Record<string, unknown>).catch(() => undefined);
-                return text !== undefined && normalized(text, noise) === baseline;
-            };
-            if (await unchangedWith(setAt(args.values, l.path, changed(l.value, l.n)))
-                && (typeof l.path[l.path.length - 1] === "number" || await unchangedWith(withoutKey(args.values, l.path)))) {
-                unread.push(showPath(l.path));
-            }
-        }
+    // Read: another value changes the render, or leaving the key out lets a chart default through that does.
+    const unchangedWith = async (values: unknown) => {
+        const text = await render(values as Record<string, unknown>).catch(() => undefined);
+        return text !== undefined && normalized(text, noise) === baseline;
     };
-    await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
-    return unread.sort();
+    const isUnread = async (l: (typeof undecided)[number]) => await unchangedWith(setAt(args.values, l.path, changed(l.value, l.n)))
+        && (typeof l.path[l.path.length - 1] === "number" || await unchangedWith(withoutKey(args.values, l.path)));
+    const verdicts = await inParallel(undecided, Math.max(1, parallel), isUnread);
+    return undecided.filter((_, n) => verdicts[n]).map((l) => showPath(l.path)).sort();
 }
